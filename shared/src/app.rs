@@ -1,0 +1,81 @@
+//! One set of adapters per container, built at cold start and shared by every request.
+
+use crate::aws::{self, AwsClients};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, JwtSecret};
+use crate::domain::tokens::TokenService;
+use crate::ports::{CodeStore, IdAllocator, Mailer, ObjectStore, SmsSender, UserStore};
+use std::sync::Arc;
+
+/// The state every router is built on. Cloning is cheap (one `Arc`).
+pub type App = Arc<Services>;
+
+pub struct Services {
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: TokenService,
+    /// Keys the verification-code digests; derived from the JWT secret.
+    pub code_key: Vec<u8>,
+    pub ids: Arc<dyn IdAllocator>,
+    pub users: Arc<dyn UserStore>,
+    pub codes: Arc<dyn CodeStore>,
+    pub sms: Arc<dyn SmsSender>,
+    pub mail: Arc<dyn Mailer>,
+    pub objects: Arc<dyn ObjectStore>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot read the JWT secret from SSM parameter {name}: {reason}")]
+    Secret { name: String, reason: String },
+}
+
+impl Services {
+    /// Reads the environment and builds the AWS-backed adapters.
+    pub async fn from_env() -> Result<App, StartupError> {
+        Self::from_env_with_clock(Arc::new(SystemClock)).await
+    }
+
+    /// As [`Services::from_env`], with an injected clock (tests move time forward).
+    pub async fn from_env_with_clock(clock: Arc<dyn Clock>) -> Result<App, StartupError> {
+        let config = Config::from_env()?;
+        let clients = AwsClients::load(&config).await;
+        let secret = jwt_secret(&config, &clients).await?;
+        Ok(Arc::new(Self::assemble(config, clients, clock, &secret)))
+    }
+
+    fn assemble(config: Config, clients: AwsClients, clock: Arc<dyn Clock>, secret: &[u8]) -> Self {
+        let tokens = TokenService::new(secret, config.login_token_lifetime, config.mail_token_lifetime, clock.clone());
+        let code_key = [secret, b"/verification-codes"].concat();
+        Self {
+            ids: Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters"))),
+            users: Arc::new(aws::DynamoUsers::new(clients.dynamodb.clone(), &config)),
+            codes: Arc::new(aws::DynamoCodes::new(clients.dynamodb.clone(), config.table("codes"))),
+            sms: Arc::new(aws::SnsSms::new(clients.sns.clone())),
+            mail: Arc::new(aws::SesMailer::new(clients.ses.clone(), config.mail_from.clone())),
+            objects: Arc::new(aws::S3Objects::new(clients.s3.clone(), config.images_bucket.clone())),
+            tokens,
+            code_key,
+            clock,
+            config,
+        }
+    }
+}
+
+async fn jwt_secret(config: &Config, clients: &AwsClients) -> Result<Vec<u8>, StartupError> {
+    match &config.jwt_secret {
+        JwtSecret::Value(value) => Ok(value.as_bytes().to_vec()),
+        JwtSecret::SsmParameter(name) => aws::read_secure_parameter(&clients.sdk_config, name)
+            .await
+            .map(String::into_bytes)
+            .map_err(|reason| StartupError::Secret { name: name.clone(), reason }),
+        JwtSecret::Generated => {
+            tracing::warn!("JWT_SECRET is not set: using a random secret, tokens will not survive a restart");
+            let mut secret = vec![0u8; 32];
+            getrandom::fill(&mut secret).expect("the OS random source is available");
+            Ok(secret)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Sequential ids from an atomic counter: one `UpdateItem … ADD` per id.
+
+use super::attributes::{n, number, s};
+use super::errors::{corrupt, unavailable};
+use crate::ports::{BackendResult, IdAllocator};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+
+pub struct DynamoIds {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoIds {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Self { client, table }
+    }
+}
+
+#[async_trait]
+impl IdAllocator for DynamoIds {
+    async fn next_id(&self, sequence: &str) -> BackendResult<i64> {
+        let reply = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("name", s(sequence))
+            .update_expression("ADD #value :one")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
+        number(&attributes, "value")
+    }
+}

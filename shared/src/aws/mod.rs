@@ -1,0 +1,82 @@
+//! AWS adapters for the ports. Each client is built once per container; timeouts and the
+//! retry budget are explicit so that a dead backend costs a bounded time (see docs/reliability.md).
+
+mod attributes;
+mod codes;
+mod errors;
+mod ids;
+mod mail;
+mod objects;
+mod sms;
+mod users;
+
+pub use codes::DynamoCodes;
+pub use ids::DynamoIds;
+pub use mail::SesMailer;
+pub use objects::S3Objects;
+pub use sms::SnsSms;
+pub use users::DynamoUsers;
+
+use crate::config::Config;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use std::time::Duration;
+
+/// Per attempt: connect within 1 s, answer within 2 s; at most 2 attempts within 5 s in all.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+pub const MAX_ATTEMPTS: u32 = 2;
+
+#[derive(Clone)]
+pub struct AwsClients {
+    pub sdk_config: SdkConfig,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub ses: aws_sdk_ses::Client,
+    pub sns: aws_sdk_sns::Client,
+}
+
+impl AwsClients {
+    /// Region, credentials and endpoints come from the standard AWS environment
+    /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, … for emulators).
+    pub async fn load(config: &Config) -> Self {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .load()
+            .await;
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
+            .force_path_style(config.custom_endpoint)
+            .build();
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk_config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            ses: aws_sdk_ses::Client::new(&sdk_config),
+            sns: aws_sdk_sns::Client::new(&sdk_config),
+            sdk_config,
+        }
+    }
+}
+
+/// Reads and decrypts an SSM SecureString (the JWT secret on AWS).
+pub async fn read_secure_parameter(sdk_config: &SdkConfig, name: &str) -> Result<String, String> {
+    let reply = aws_sdk_ssm::Client::new(sdk_config)
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_ssm::error::DisplayErrorContext(e).to_string())?;
+    reply
+        .parameter
+        .and_then(|p| p.value)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| "the parameter has no value".to_owned())
+}

@@ -1,0 +1,89 @@
+//! Configuration, read from the environment once per container (cold start).
+
+use crate::domain::codes::CodePolicy;
+use std::env;
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{name} must be a positive whole number, got {value:?}")]
+    NotANumber { name: &'static str, value: String },
+}
+
+/// Where the JWT signing secret comes from.
+#[derive(Clone, Debug)]
+pub enum JwtSecret {
+    /// `JWT_SECRET`, for local runs.
+    Value(String),
+    /// `JWT_SECRET_PARAMETER`: the name of an SSM SecureString, read at cold start on AWS.
+    SsmParameter(String),
+    /// Neither is set: a random secret for this process only (tokens die with it).
+    Generated,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Prefix of every table name (`{prefix}-users`, …); the stack name on AWS.
+    pub table_prefix: String,
+    pub images_bucket: String,
+    /// Base of the links in verification mail.
+    pub public_base_url: String,
+    pub mail_from: String,
+    pub mail_domain: String,
+    pub jwt_secret: JwtSecret,
+    pub login_token_lifetime: Duration,
+    pub mail_token_lifetime: Duration,
+    pub codes: CodePolicy,
+    /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
+    pub custom_endpoint: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let jwt_secret = match (non_empty("JWT_SECRET"), non_empty("JWT_SECRET_PARAMETER")) {
+            (Some(value), _) => JwtSecret::Value(value),
+            (None, Some(name)) => JwtSecret::SsmParameter(name),
+            (None, None) => JwtSecret::Generated,
+        };
+        Ok(Self {
+            table_prefix: text("TABLE_PREFIX", "foof"),
+            images_bucket: text("IMAGES_BUCKET", "foof-images"),
+            public_base_url: text("PUBLIC_BASE_URL", "http://127.0.0.1:4000").trim_end_matches('/').to_owned(),
+            mail_from: text("MAIL_FROM", "noreply@foof.local"),
+            mail_domain: text("MAIL_DOMAIN", "seu.edu.cn"),
+            jwt_secret,
+            login_token_lifetime: Duration::from_secs(86_400 * number("LOGIN_TOKEN_DAYS", 30)?),
+            mail_token_lifetime: Duration::from_secs(60 * number("MAIL_TOKEN_MINUTES", 30)?),
+            codes: CodePolicy {
+                lifetime: Duration::from_secs(number("CODE_LIFETIME_SECONDS", 600)?),
+                max_tries: number("CODE_MAX_TRIES", 5)? as u32,
+                resend_interval: Duration::from_secs(number("CODE_RESEND_SECONDS", 60)?),
+                daily_cap: number("CODE_DAILY_CAP", 10)? as u32,
+            },
+            custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
+        })
+    }
+
+    pub fn table(&self, name: &str) -> String {
+        format!("{}-{name}", self.table_prefix)
+    }
+}
+
+fn non_empty(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn text(name: &str, default: &str) -> String {
+    non_empty(name).unwrap_or_else(|| default.to_owned())
+}
+
+fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match non_empty(name) {
+        None => Ok(default),
+        Some(value) => match value.trim().parse::<u64>() {
+            Ok(n) if n > 0 && n <= u64::from(u32::MAX) => Ok(n),
+            _ => Err(ConfigError::NotANumber { name, value }),
+        },
+    }
+}

@@ -1,0 +1,8 @@
+//! Domain rules in plain Rust: no AWS types, no HTTP types.
+
+pub mod codes;
+pub mod password;
+pub mod phone;
+pub mod timestamp;
+pub mod tokens;
+pub mod user;

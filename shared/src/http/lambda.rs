@@ -1,0 +1,12 @@
+//! The Lambda entry point every function's `main` calls.
+
+use crate::app::{App, Services};
+use crate::observability::init_logging;
+use axum::Router;
+
+/// Builds the adapters once (cold start), then serves API Gateway events with the router.
+pub async fn run_lambda(router: fn(App) -> Router) -> Result<(), lambda_http::Error> {
+    init_logging();
+    let app = Services::from_env().await?;
+    lambda_http::run(super::finish(router(app))).await
+}

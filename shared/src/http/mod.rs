@@ -1,0 +1,14 @@
+//! The HTTP edge shared by every function: request fields, authentication, the finishing
+//! touches every router gets, and the Lambda entry point.
+
+mod auth;
+mod fields;
+mod lambda;
+mod reply;
+mod router;
+
+pub use auth::Authed;
+pub use fields::{FileField, Fields, MAX_BODY_BYTES};
+pub use lambda::run_lambda;
+pub use reply::{success, success_with};
+pub use router::{finish, path_id};

@@ -1,0 +1,44 @@
+//! Structured JSON logs, one line per request: Lambda request id, route, status, latency.
+//! Bodies, headers and tokens are never logged.
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the JSON log subscriber (idempotent, so tests may call it freely).
+pub fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let request_id = request
+        .extensions()
+        .get::<lambda_http::lambda_runtime::Context>()
+        .map(|context| context.request_id.clone())
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    tracing::info!(
+        request_id,
+        method = %method,
+        route,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,100 @@
+//! What the domain needs from the outside world. The AWS adapters in `crate::aws` implement
+//! these; tests of pure rules need none of them.
+
+use crate::domain::codes::CodePolicy;
+use crate::domain::user::{ProfileChanges, User};
+use async_trait::async_trait;
+use bytes::Bytes;
+use thiserror::Error;
+
+/// Failures of any backend (storage, object store, SMS, mail), as the domain sees them.
+#[derive(Debug, Error)]
+pub enum BackendError {
+    /// Unreachable, throttled, timed out or answered with a server error.
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    /// The backend answered, but with data this code cannot read.
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+}
+
+pub type BackendResult<T> = Result<T, BackendError>;
+
+/// Outcome of a write whose precondition may not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The precondition failed (the record is missing, or the unique key is taken).
+    Refused,
+}
+
+#[async_trait]
+pub trait IdAllocator: Send + Sync {
+    /// The next id of a sequence (1, 2, 3, …), unique under any concurrency.
+    async fn next_id(&self, sequence: &str) -> BackendResult<i64>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn get(&self, uuid: i64) -> BackendResult<Option<User>>;
+    /// The account registered with this phone (E.164).
+    async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>>;
+    /// Stores a new user and claims its phone atomically; `Refused` if the phone is taken.
+    async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written>;
+    /// `Refused` if the user does not exist.
+    async fn update_profile(&self, uuid: i64, changes: &ProfileChanges) -> BackendResult<Written>;
+    /// Sets the avatar path and returns the previous one; `None` if the user does not exist.
+    async fn replace_avatar(&self, uuid: i64, avatarurl: &str) -> BackendResult<Option<String>>;
+    /// Stores the proven idcard (and so sets `verified`); `Refused` if the user does not exist.
+    async fn confirm_idcard(&self, uuid: i64, idcard: &str) -> BackendResult<Written>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeIssue {
+    Issued,
+    /// Within the resend interval, or over the daily cap.
+    TooFrequent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// The code was right and is now used up.
+    Accepted,
+    /// No code is outstanding for this phone.
+    NoneRequested,
+    /// Wrong, expired, or out of tries.
+    Rejected,
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Records a new code (by its digest) unless the phone asked too recently or too often.
+    async fn issue(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeIssue>;
+    /// Consumes the code if the digest matches, it has not expired and tries remain; a wrong
+    /// guess uses up one try.
+    async fn check(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeCheck>;
+}
+
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    async fn send_sms(&self, phone_e164: &str, text: &str) -> BackendResult<()>;
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send_mail(&self, to: &str, subject: &str, body: &str) -> BackendResult<()>;
+}
+
+/// A stored object and its media type.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub bytes: Bytes,
+    pub content_type: String,
+}
+
+#[async_trait]
+pub trait ObjectStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> BackendResult<()>;
+    async fn get(&self, key: &str) -> BackendResult<Option<StoredObject>>;
+    async fn delete(&self, key: &str) -> BackendResult<()>;
+}
