@@ -60,3 +60,15 @@ pub async fn confirm_mail(State(app): State<App>, Path(token): Path<String>) -> 
     mail::confirm(&app, &token).await?;
     Ok(success())
 }
+
+/// A user's posts, as a bare array. Items arrive with the items group; until then every user
+/// has none.
+pub async fn published(fields: Fields) -> Result<Json<Value>, ApiError> {
+    fields.require_id("uuid")?;
+    Ok(Json(json!([])))
+}
+
+/// Items reserved for or sold to me, as a bare array (empty until the items group exists).
+pub async fn finished(_request: Authed) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!([])))
+}

@@ -17,6 +17,8 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/user/{uuid}", get(handlers::public_profile))
         .route("/user/me", post(handlers::me))
+        .route("/user/published", post(handlers::published))
+        .route("/user/finished", post(handlers::finished))
         .route("/user/login", post(handlers::login))
         .route("/user/register", post(handlers::register))
         .route("/user/reset", post(handlers::reset))
