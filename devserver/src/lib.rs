@@ -5,5 +5,6 @@ use foof_shared::http::finish;
 use foof_shared::App;
 
 pub fn router(app: App) -> Router {
-    finish(Router::new().merge(foof_users::router(app.clone())).merge(foof_images::router(app)))
+    let routers = [foof_users::router, foof_items::router, foof_favorites::router, foof_images::router];
+    finish(routers.into_iter().fold(Router::new(), |all, router| all.merge(router(app.clone()))))
 }

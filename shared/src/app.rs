@@ -4,7 +4,7 @@ use crate::aws::{self, AwsClients};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, JwtSecret};
 use crate::domain::tokens::TokenService;
-use crate::ports::{CodeStore, IdAllocator, Mailer, ObjectStore, SmsSender, UserStore};
+use crate::ports::{CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, ObjectStore, SmsSender, UserStore};
 use std::sync::Arc;
 
 /// The state every router is built on. Cloning is cheap (one `Arc`).
@@ -19,6 +19,8 @@ pub struct Services {
     pub ids: Arc<dyn IdAllocator>,
     pub users: Arc<dyn UserStore>,
     pub codes: Arc<dyn CodeStore>,
+    pub items: Arc<dyn ItemStore>,
+    pub favorites: Arc<dyn FavoriteStore>,
     pub sms: Arc<dyn SmsSender>,
     pub mail: Arc<dyn Mailer>,
     pub objects: Arc<dyn ObjectStore>,
@@ -49,8 +51,11 @@ impl Services {
     fn assemble(config: Config, clients: AwsClients, clock: Arc<dyn Clock>, secret: &[u8]) -> Self {
         let tokens = TokenService::new(secret, config.login_token_lifetime, config.mail_token_lifetime, clock.clone());
         let code_key = [secret, b"/verification-codes"].concat();
+        let ids: Arc<dyn IdAllocator> = Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
         Self {
-            ids: Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters"))),
+            items: Arc::new(aws::DynamoItems::new(clients.dynamodb.clone(), &config)),
+            favorites: Arc::new(aws::DynamoFavorites::new(clients.dynamodb.clone(), &config, ids.clone())),
+            ids,
             users: Arc::new(aws::DynamoUsers::new(clients.dynamodb.clone(), &config)),
             codes: Arc::new(aws::DynamoCodes::new(clients.dynamodb.clone(), config.table("codes"))),
             sms: Arc::new(aws::SnsSms::new(clients.sns.clone())),

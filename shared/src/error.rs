@@ -24,6 +24,9 @@ pub enum ApiError {
     /// Missing, bad or expired token, or a token whose user is gone.
     #[error("forbidden")]
     Forbidden,
+    /// HTTP 403 with the spec's `info` (`/item/modify` refusals, as the original).
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error("no such route")]
     NotFound,
     #[error("request body over the limit")]
@@ -38,6 +41,7 @@ impl IntoResponse for ApiError {
             ApiError::Failure(info) => (StatusCode::OK, *info),
             ApiError::InvalidRequest => (StatusCode::OK, INVALID_REQUEST),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Refused(info) => (StatusCode::FORBIDDEN, *info),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not found"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request entity too large"),
             ApiError::Backend(cause) => {

@@ -2,6 +2,7 @@
 //! these; tests of pure rules need none of them.
 
 use crate::domain::codes::CodePolicy;
+use crate::domain::item::{Item, ItemDetails};
 use crate::domain::user::{ProfileChanges, User};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -28,10 +29,23 @@ pub enum Written {
     Refused,
 }
 
+/// Outcome of a write that only the item's owner may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerWrite {
+    Done,
+    /// No such item, or it is deleted.
+    Missing,
+    NotOwner,
+    /// The item changed meanwhile (the expected value no longer holds).
+    Stale,
+}
+
 #[async_trait]
 pub trait IdAllocator: Send + Sync {
     /// The next id of a sequence (1, 2, 3, …), unique under any concurrency.
     async fn next_id(&self, sequence: &str) -> BackendResult<i64>;
+    /// `count` consecutive ids in one step; returns the first.
+    async fn next_ids(&self, sequence: &str, count: usize) -> BackendResult<i64>;
 }
 
 #[async_trait]
@@ -97,4 +111,40 @@ pub trait ObjectStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> BackendResult<()>;
     async fn get(&self, key: &str) -> BackendResult<Option<StoredObject>>;
     async fn delete(&self, key: &str) -> BackendResult<()>;
+}
+
+#[async_trait]
+pub trait ItemStore: Send + Sync {
+    async fn get(&self, itemid: i64) -> BackendResult<Option<Item>>;
+    /// Stores a new item; `Refused` if its owner no longer exists.
+    async fn create(&self, item: &Item) -> BackendResult<Written>;
+    /// Changes the present details of a live item of `owner`.
+    async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite>;
+    /// Soft delete; deleting a deleted item of one's own is `Done` again.
+    async fn mark_deleted(&self, itemid: i64, owner: i64) -> BackendResult<OwnerWrite>;
+    /// Switches `imgurl` from `expected` to `imgurl` (`Stale` if it is no longer `expected`).
+    async fn replace_images(&self, itemid: i64, owner: i64, expected: &str, imgurl: &str) -> BackendResult<OwnerWrite>;
+    /// The owner's items that are not deleted, in id order.
+    async fn published_by(&self, owner: i64) -> BackendResult<Vec<Item>>;
+    /// Items whose counter-party is `buyer` (reserved or finished), not deleted, in id order.
+    async fn bought_by(&self, buyer: i64) -> BackendResult<Vec<Item>>;
+}
+
+/// A favourite row as the API shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Favorite {
+    pub id: i64,
+    pub itemid: i64,
+    pub uuid: i64,
+}
+
+#[async_trait]
+pub trait FavoriteStore: Send + Sync {
+    /// The user's favourites in insertion order.
+    async fn list(&self, uuid: i64) -> BackendResult<Vec<Favorite>>;
+    /// Adds the ids that name live items and are not favourites yet; the rest are ignored.
+    async fn add(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()>;
+    async fn remove(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()>;
+    /// Removes an item from everyone's favourites (it was deleted).
+    async fn remove_item_everywhere(&self, itemid: i64) -> BackendResult<()>;
 }

@@ -61,14 +61,14 @@ pub async fn confirm_mail(State(app): State<App>, Path(token): Path<String>) -> 
     Ok(success())
 }
 
-/// A user's posts, as a bare array. Items arrive with the items group; until then every user
-/// has none.
-pub async fn published(fields: Fields) -> Result<Json<Value>, ApiError> {
-    fields.require_id("uuid")?;
-    Ok(Json(json!([])))
+/// A user's items that are not deleted, in id order, as a bare array.
+pub async fn published(State(app): State<App>, fields: Fields) -> Reply {
+    let items = app.items.published_by(fields.require_id("uuid")?).await?;
+    Ok(Json(items.iter().map(|item| item.json()).collect()))
 }
 
-/// Items reserved for or sold to me, as a bare array (empty until the items group exists).
-pub async fn finished(_request: Authed) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!([])))
+/// Items reserved for or sold to me, as a bare array.
+pub async fn finished(State(app): State<App>, request: Authed) -> Reply {
+    let items = app.items.bought_by(request.uuid).await?;
+    Ok(Json(items.iter().map(|item| item.json()).collect()))
 }

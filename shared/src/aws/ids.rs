@@ -20,19 +20,24 @@ impl DynamoIds {
 #[async_trait]
 impl IdAllocator for DynamoIds {
     async fn next_id(&self, sequence: &str) -> BackendResult<i64> {
+        self.next_ids(sequence, 1).await
+    }
+
+    async fn next_ids(&self, sequence: &str, count: usize) -> BackendResult<i64> {
+        let count = i64::try_from(count).map_err(|_| corrupt("id block too large"))?;
         let reply = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("name", s(sequence))
-            .update_expression("ADD #value :one")
+            .update_expression("ADD #value :count")
             .expression_attribute_names("#value", "value")
-            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":count", n(count))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
             .map_err(unavailable)?;
         let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
-        number(&attributes, "value")
+        Ok(number(&attributes, "value")? - count + 1)
     }
 }

@@ -2,16 +2,21 @@
 //! retry budget are explicit so that a dead backend costs a bounded time (see docs/reliability.md).
 
 mod attributes;
+mod batch;
 mod codes;
 mod errors;
+mod favorites;
 mod ids;
+mod items;
 mod mail;
 mod objects;
 mod sms;
 mod users;
 
 pub use codes::DynamoCodes;
+pub use favorites::DynamoFavorites;
 pub use ids::DynamoIds;
+pub use items::DynamoItems;
 pub use mail::SesMailer;
 pub use objects::S3Objects;
 pub use sms::SnsSms;

@@ -1,6 +1,7 @@
 //! Domain rules in plain Rust: no AWS types, no HTTP types.
 
 pub mod codes;
+pub mod item;
 pub mod password;
 pub mod phone;
 pub mod timestamp;

@@ -35,6 +35,22 @@ impl Fields {
         Self { values, files: Vec::new() }
     }
 
+    /// The field as it arrived (a JSON value, or a string from a form).
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.values.get(name).filter(|v| !v.is_null())
+    }
+
+    /// A finite number, from a JSON number or a numeric string.
+    pub fn decimal(&self, name: &str) -> Result<Option<f64>, ApiError> {
+        let number = match self.raw(name) {
+            None => return Ok(None),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            Some(_) => None,
+        };
+        number.filter(|n| n.is_finite()).map(Some).ok_or(ApiError::InvalidRequest)
+    }
+
     /// A text field; numbers are given as their decimal text.
     pub fn text(&self, name: &str) -> Result<Option<String>, ApiError> {
         match self.values.get(name) {

@@ -1,0 +1,66 @@
+//! BatchWriteItem / BatchGetItem with the API's size limits and its "unprocessed" retries.
+
+use super::attributes::Item as Row;
+use super::errors::{corrupt, unavailable};
+use crate::ports::BackendResult;
+use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// BatchWriteItem takes at most 25 requests.
+const WRITE_CHUNK: usize = 25;
+/// Unprocessed items are retried this many times (with a short backoff) before giving up.
+const RETRIES: u32 = 4;
+
+pub(crate) fn put(row: Row) -> BackendResult<WriteRequest> {
+    let put = PutRequest::builder().set_item(Some(row)).build().map_err(|e| corrupt(e.to_string()))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+pub(crate) fn delete(key: Row) -> BackendResult<WriteRequest> {
+    let delete = DeleteRequest::builder().set_key(Some(key)).build().map_err(|e| corrupt(e.to_string()))?;
+    Ok(WriteRequest::builder().delete_request(delete).build())
+}
+
+pub(crate) async fn write_all(client: &aws_sdk_dynamodb::Client, table: &str, requests: Vec<WriteRequest>) -> BackendResult<()> {
+    for chunk in requests.chunks(WRITE_CHUNK) {
+        let mut pending = HashMap::from([(table.to_owned(), chunk.to_vec())]);
+        for attempt in 0..=RETRIES {
+            let reply = client.batch_write_item().set_request_items(Some(pending)).send().await.map_err(unavailable)?;
+            pending = reply.unprocessed_items.unwrap_or_default();
+            pending.retain(|_, requests| !requests.is_empty());
+            if pending.is_empty() {
+                break;
+            }
+            if attempt == RETRIES {
+                return Err(crate::ports::BackendError::Unavailable("DynamoDB left batch writes unprocessed".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+        }
+    }
+    Ok(())
+}
+
+/// One BatchGetItem over several tables (at most 100 keys in all), retrying unprocessed keys.
+pub(crate) async fn get_all(
+    client: &aws_sdk_dynamodb::Client,
+    requests: HashMap<String, KeysAndAttributes>,
+) -> BackendResult<HashMap<String, Vec<Row>>> {
+    let mut found: HashMap<String, Vec<Row>> = HashMap::new();
+    let mut pending = requests;
+    for attempt in 0..=RETRIES {
+        let reply = client.batch_get_item().set_request_items(Some(pending)).send().await.map_err(unavailable)?;
+        for (table, rows) in reply.responses.unwrap_or_default() {
+            found.entry(table).or_default().extend(rows);
+        }
+        pending = reply.unprocessed_keys.unwrap_or_default();
+        pending.retain(|_, keys| !keys.keys.is_empty());
+        if pending.is_empty() {
+            return Ok(found);
+        }
+        if attempt < RETRIES {
+            tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+        }
+    }
+    Err(crate::ports::BackendError::Unavailable("DynamoDB left batch reads unprocessed".into()))
+}
