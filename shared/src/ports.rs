@@ -3,6 +3,7 @@
 
 use crate::domain::codes::CodePolicy;
 use crate::domain::item::{Item, ItemDetails};
+use crate::domain::message::{Message, Page};
 use crate::domain::user::{ProfileChanges, User};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -128,6 +129,43 @@ pub trait ItemStore: Send + Sync {
     async fn published_by(&self, owner: i64) -> BackendResult<Vec<Item>>;
     /// Items whose counter-party is `buyer` (reserved or finished), not deleted, in id order.
     async fn bought_by(&self, buyer: i64) -> BackendResult<Vec<Item>>;
+    /// `/item/order`: `from → to` and the counter-party set, if the item is still the owner's,
+    /// not deleted and in state `from`, and the buyer exists; one conditional transaction.
+    async fn reserve(&self, itemid: i64, owner: i64, from: i64, to: i64, buyer: i64) -> BackendResult<Reservation>;
+    /// `/item/trade`: `from → to` if the item is still reserved for `buyer` in state `from`.
+    async fn complete(&self, itemid: i64, buyer: i64, from: i64, to: i64) -> BackendResult<Written>;
+    /// `/item/reset`: `from → to` and no counter-party, if still the owner's and in state `from`.
+    async fn release(&self, itemid: i64, owner: i64, from: i64, to: i64) -> BackendResult<Written>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    Done,
+    /// The item changed meanwhile (another order won, or it was deleted).
+    Stale,
+    NoSuchBuyer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageRemoval {
+    Removed,
+    /// The message exists but is addressed to someone else.
+    NotRecipient,
+    Missing,
+}
+
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores a message; `Refused` if its recipient does not exist.
+    async fn push(&self, message: &Message) -> BackendResult<Written>;
+    /// `fetchnew`: my unfetched messages, oldest first, each handed out exactly once however
+    /// many calls race; they are marked fetched (and shown as they were before).
+    async fn claim_new(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
+    /// `fetchall`: all my messages in id order as they were, then marked fetched.
+    async fn fetch_all(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
+    async fn remove_received(&self, to: i64, id: i64) -> BackendResult<MessageRemoval>;
+    /// Deletes the trade requests (type 0) for `itemid` addressed to `owner`; returns how many.
+    async fn remove_requests(&self, owner: i64, itemid: i64) -> BackendResult<usize>;
 }
 
 /// A favourite row as the API shows it.

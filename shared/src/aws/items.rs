@@ -6,7 +6,7 @@ use super::attributes::{n, number, s, text, Item as Row};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::item::{Item, ItemDetails};
-use crate::ports::{BackendResult, ItemStore, OwnerWrite, Written};
+use crate::ports::{BackendResult, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -113,6 +113,35 @@ impl DynamoItems {
                 UpdateItemError::ConditionalCheckFailedException(failed) => refusal(failed.item, owner),
                 other => Err(unavailable(other)),
             },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// One conditional `UpdateItem`; `Refused` when the condition does not hold.
+    async fn conditional_update(
+        &self,
+        itemid: i64,
+        update: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> BackendResult<Written> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("itemid", n(itemid))
+            .update_expression(update)
+            .condition_expression(condition);
+        for (placeholder, name) in names {
+            request = request.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        match request.send().await {
+            Ok(_) => Ok(Written::Done),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(Written::Refused),
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -229,5 +258,65 @@ impl ItemStore for DynamoItems {
 
     async fn bought_by(&self, buyer: i64) -> BackendResult<Vec<Item>> {
         self.query_index("by-buyer", "to", buyer).await
+    }
+
+    async fn reserve(&self, itemid: i64, owner: i64, from: i64, to: i64, buyer: i64) -> BackendResult<Reservation> {
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key("itemid", n(itemid))
+            .update_expression("SET sold = :to, #to = :buyer")
+            .condition_expression("attribute_exists(itemid) AND #owner = :owner AND deleted = :false AND sold = :from")
+            .expression_attribute_names("#to", "to")
+            .expression_attribute_names("#owner", "uuid")
+            .expression_attribute_values(":to", n(to))
+            .expression_attribute_values(":buyer", n(buyer))
+            .expression_attribute_values(":owner", n(owner))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":from", n(from))
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let buyer_exists = ConditionCheck::builder()
+            .table_name(&self.users)
+            .key("uuid", n(buyer))
+            .condition_expression("attribute_exists(#uuid)")
+            .expression_attribute_names("#uuid", "uuid")
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(TransactWriteItem::builder().condition_check(buyer_exists).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Reservation::Done),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(cancel) => {
+                    let failed = |i: usize| cancel.cancellation_reasons().get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
+                    if failed(1) {
+                        Ok(Reservation::NoSuchBuyer)
+                    } else if failed(0) {
+                        Ok(Reservation::Stale)
+                    } else {
+                        Err(unavailable(TransactWriteItemsError::TransactionCanceledException(cancel)))
+                    }
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn complete(&self, itemid: i64, buyer: i64, from: i64, to: i64) -> BackendResult<Written> {
+        let values = vec![(":to", n(to)), (":buyer", n(buyer)), (":from", n(from)), (":false", AttributeValue::Bool(false))];
+        let condition = "attribute_exists(itemid) AND #to = :buyer AND deleted = :false AND sold = :from";
+        self.conditional_update(itemid, "SET sold = :to", condition, &[("#to", "to")], values).await
+    }
+
+    async fn release(&self, itemid: i64, owner: i64, from: i64, to: i64) -> BackendResult<Written> {
+        let values = vec![(":to", n(to)), (":owner", n(owner)), (":from", n(from)), (":false", AttributeValue::Bool(false))];
+        let condition = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false AND sold = :from";
+        self.conditional_update(itemid, "SET sold = :to REMOVE #to", condition, &[("#to", "to"), ("#owner", "uuid")], values).await
     }
 }

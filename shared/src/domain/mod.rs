@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod item;
+pub mod message;
 pub mod password;
 pub mod phone;
 pub mod timestamp;

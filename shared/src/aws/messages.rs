@@ -1,0 +1,227 @@
+//! Messages in DynamoDB: `{prefix}-chats` keyed by (`to`, `id`), so a recipient's inbox is one
+//! partition in id order. `pending` (= `to`) exists only while a message is unfetched and keys
+//! the sparse GSI `pending` (`pending`, `id`): `fetchnew` reads only what is new. The GSI
+//! `by-id` (`id`, keys only) tells "not yours" from "no such message".
+//!
+//! Exactly-once `fetchnew`: a message is handed out by the call whose
+//! `UpdateItem … REMOVE pending IF attribute_exists(pending)` succeeds; racing calls lose that
+//! condition and leave it out. A message written late (a smaller id stored after a larger one)
+//! is still pending, so nothing is skipped.
+
+use super::attributes::{n, number, s, text, Item as Row};
+use super::batch::{delete, write_all};
+use super::errors::{corrupt, unavailable};
+use crate::config::Config;
+use crate::domain::message::{Message, Page};
+use crate::ports::{BackendResult, MessageRemoval, MessageStore, Written};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem};
+use futures_util::{StreamExt, TryStreamExt};
+
+/// Concurrent conditional updates per request when marking messages fetched.
+const MARKING_CONCURRENCY: usize = 16;
+
+pub struct DynamoMessages {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    users: String,
+}
+
+fn key(to: i64, id: i64) -> Row {
+    Row::from([("to".to_owned(), n(to)), ("id".to_owned(), n(id))])
+}
+
+fn message_row(message: &Message) -> Row {
+    let mut row = key(message.to, message.id);
+    row.extend([
+        ("from".to_owned(), n(message.from)),
+        ("type".to_owned(), n(message.kind)),
+        ("data".to_owned(), s(&message.data)),
+        ("fetched".to_owned(), AttributeValue::Bool(message.fetched)),
+        ("createdAt".to_owned(), n(message.created_at_ms)),
+        ("updatedAt".to_owned(), n(message.updated_at_ms)),
+    ]);
+    if !message.fetched {
+        row.insert("pending".to_owned(), n(message.to));
+    }
+    row
+}
+
+fn message_from_row(row: &Row) -> BackendResult<Message> {
+    Ok(Message {
+        id: number(row, "id")?,
+        from: number(row, "from")?,
+        to: number(row, "to")?,
+        kind: number(row, "type")?,
+        data: text(row, "data")?,
+        fetched: matches!(row.get("fetched"), Some(AttributeValue::Bool(true))),
+        created_at_ms: number(row, "createdAt")?,
+        updated_at_ms: number(row, "updatedAt")?,
+    })
+}
+
+impl DynamoMessages {
+    pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
+        Self { client, table: config.table("chats"), users: config.table("users") }
+    }
+
+    /// Marks a pending message fetched; `false` if another call got there first.
+    async fn claim(&self, message: &Message, now_ms: i64) -> BackendResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(message.to, message.id)))
+            .update_expression("SET fetched = :true, updatedAt = :now REMOVE pending")
+            .condition_expression("attribute_exists(pending)")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":now", n(now_ms))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Claims each message (in parallel, bounded) and keeps the ones this call won, in order.
+    async fn claim_all(&self, messages: Vec<Message>, now_ms: i64) -> BackendResult<Vec<Message>> {
+        let claims = futures_util::stream::iter(messages.into_iter().map(|m| async move {
+            let won = self.claim(&m, now_ms).await?;
+            Ok::<_, crate::ports::BackendError>(won.then_some(m))
+        }));
+        let won: Vec<Option<Message>> = claims.buffered(MARKING_CONCURRENCY).try_collect().await?;
+        Ok(won.into_iter().flatten().collect())
+    }
+
+    /// One partition (of the table or of the `pending` index) in id order, after `page.after`,
+    /// up to `page.limit`.
+    async fn read(&self, index: Option<&str>, partition: &str, to: i64, page: Page) -> BackendResult<Vec<Message>> {
+        let condition = if page.after.is_some() { "#p = :to AND id > :after" } else { "#p = :to" };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression(condition)
+            .expression_attribute_names("#p", partition)
+            .expression_attribute_values(":to", n(to))
+            .consistent_read(index.is_none());
+        if let Some(after) = page.after {
+            query = query.expression_attribute_values(":after", n(after));
+        }
+        let mut rows = Vec::new();
+        let mut pages = query.into_paginator().items().send();
+        while let Some(row) = pages.next().await {
+            rows.push(row.map_err(unavailable)?);
+            if page.limit.is_some_and(|limit| rows.len() >= limit) {
+                break;
+            }
+        }
+        rows.iter().map(message_from_row).collect()
+    }
+}
+
+#[async_trait]
+impl MessageStore for DynamoMessages {
+    async fn push(&self, message: &Message) -> BackendResult<Written> {
+        let recipient_exists = ConditionCheck::builder()
+            .table_name(&self.users)
+            .key("uuid", n(message.to))
+            .condition_expression("attribute_exists(#uuid)")
+            .expression_attribute_names("#uuid", "uuid")
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(message_row(message)))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(recipient_exists).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
+                if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")) =>
+            {
+                Ok(Written::Refused)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn claim_new(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
+        let pending = self.read(Some("pending"), "pending", to, page).await?;
+        self.claim_all(pending, now_ms).await
+    }
+
+    async fn fetch_all(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
+        let messages = self.read(None, "to", to, page).await?;
+        let unfetched: Vec<Message> = messages.iter().filter(|m| !m.fetched).cloned().collect();
+        self.claim_all(unfetched, now_ms).await?;
+        Ok(messages)
+    }
+
+    async fn remove_received(&self, to: i64, id: i64) -> BackendResult<MessageRemoval> {
+        let reply = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(to, id)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        if reply.attributes.is_some_and(|old| !old.is_empty()) {
+            return Ok(MessageRemoval::Removed);
+        }
+        let elsewhere = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("by-id")
+            .key_condition_expression("id = :id")
+            .expression_attribute_values(":id", n(id))
+            .limit(1)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(if elsewhere.count > 0 { MessageRemoval::NotRecipient } else { MessageRemoval::Missing })
+    }
+
+    async fn remove_requests(&self, owner: i64, itemid: i64) -> BackendResult<usize> {
+        let rows: Vec<Row> = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#to = :owner")
+            .filter_expression("#type = :request AND #data = :itemid")
+            .expression_attribute_names("#to", "to")
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_names("#data", "data")
+            .expression_attribute_values(":owner", n(owner))
+            .expression_attribute_values(":request", n(crate::domain::message::kind::REQUEST))
+            .expression_attribute_values(":itemid", s(itemid.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(unavailable)?;
+        let deletes = rows.iter().map(|row| delete(key(owner, number(row, "id")?))).collect::<BackendResult<Vec<_>>>()?;
+        let count = deletes.len();
+        write_all(&self.client, &self.table, deletes).await?;
+        Ok(count)
+    }
+}
