@@ -28,7 +28,7 @@ unit:
 
 ## build-lambda: release arm64 function binaries with cargo-lambda (needs the aarch64 target)
 build-lambda: setup
-	PATH="$$PWD/.venv/bin:$$PATH" cargo lambda build --release --arm64 --bin users --bin items --bin favorites --bin chats --bin trades --bin images
+	PATH="$$PWD/.venv/bin:$$PATH" cargo lambda build --release --arm64 --bin users --bin items --bin favorites --bin chats --bin trades --bin search --bin images
 
 ## sam-build: what `sam deploy` uploads
 sam-build: setup

@@ -11,6 +11,7 @@ pub fn router(app: App) -> Router {
         foof_favorites::router,
         foof_chats::router,
         foof_trades::router,
+        foof_search::router,
         foof_images::router,
     ];
     finish(routers.into_iter().fold(Router::new(), |all, router| all.merge(router(app.clone()))))

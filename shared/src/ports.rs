@@ -4,6 +4,8 @@
 use crate::domain::codes::CodePolicy;
 use crate::domain::item::{Item, ItemDetails};
 use crate::domain::message::{Message, Page};
+use crate::domain::search::{Corpus, Posting};
+use std::collections::HashMap;
 use crate::domain::user::{ProfileChanges, User};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -47,11 +49,21 @@ pub trait IdAllocator: Send + Sync {
     async fn next_id(&self, sequence: &str) -> BackendResult<i64>;
     /// `count` consecutive ids in one step; returns the first.
     async fn next_ids(&self, sequence: &str, count: usize) -> BackendResult<i64>;
+    /// How many ids the sequence has handed out (its largest id).
+    async fn issued(&self, sequence: &str) -> BackendResult<i64>;
+}
+
+#[async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// The postings of each term (terms without postings are absent).
+    async fn postings(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, Vec<Posting>>>;
 }
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
     async fn get(&self, uuid: i64) -> BackendResult<Option<User>>;
+    /// The users that exist among `uuids`, in any order.
+    async fn get_many(&self, uuids: &[i64]) -> BackendResult<Vec<User>>;
     /// The account registered with this phone (E.164).
     async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>>;
     /// Stores a new user and claims its phone atomically; `Refused` if the phone is taken.
@@ -117,6 +129,8 @@ pub trait ObjectStore: Send + Sync {
 #[async_trait]
 pub trait ItemStore: Send + Sync {
     async fn get(&self, itemid: i64) -> BackendResult<Option<Item>>;
+    /// The items that exist among `itemids`, in any order.
+    async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>>;
     /// Stores a new item; `Refused` if its owner no longer exists.
     async fn create(&self, item: &Item) -> BackendResult<Written>;
     /// Changes the present details of a live item of `owner`.

@@ -40,4 +40,16 @@ impl IdAllocator for DynamoIds {
         let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
         Ok(number(&attributes, "value")? - count + 1)
     }
+
+    async fn issued(&self, sequence: &str) -> BackendResult<i64> {
+        let reply = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("name", s(sequence))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        reply.item.as_ref().map_or(Ok(0), |row| number(row, "value"))
+    }
 }

@@ -6,17 +6,35 @@ use super::attributes::{n, number, s, text, Item as Row};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::item::{Item, ItemDetails};
+use crate::domain::search::{document_terms, Corpus, DocumentTerms};
+use super::batch::get_all;
+use super::postings::posting_changes;
 use crate::ports::{BackendResult, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use futures_util::future::try_join_all;
+
+/// Attempts of a read-then-transact write that lost a race (the item changed in between).
+const ATTEMPTS: usize = 3;
 
 pub struct DynamoItems {
     client: aws_sdk_dynamodb::Client,
     table: String,
     users: String,
+    postings: String,
+}
+
+fn item_terms(item: &Item) -> DocumentTerms {
+    document_terms(&item.title, &item.note)
+}
+
+/// Whether a transaction was cancelled because its first write's condition failed.
+fn first_condition_failed<R>(result: &Result<R, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>>) -> bool {
+    matches!(result, Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
+        if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")))
 }
 
 pub(crate) fn item_row(item: &Item) -> Row {
@@ -75,7 +93,7 @@ fn refusal(old: Option<Row>, owner: i64) -> BackendResult<OwnerWrite> {
 
 impl DynamoItems {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, table: config.table("items"), users: config.table("users") }
+        Self { client, table: config.table("items"), users: config.table("users"), postings: config.table("postings") }
     }
 
     /// `SET` on an existing item of `owner`, under an extra `condition` if given.
@@ -146,6 +164,45 @@ impl DynamoItems {
         }
     }
 
+    /// Changes `sets` on the item as read in `current` (re-checked in the condition: owner, not
+    /// deleted, same title and note) and moves its postings to `new_terms`, in one transaction.
+    /// `Ok(false)` when the item changed in between.
+    async fn transact_indexed(&self, current: &Item, sets: Vec<(&str, AttributeValue)>, new_terms: &DocumentTerms) -> BackendResult<bool> {
+        let expression = (0..sets.len()).map(|i| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("itemid", n(current.itemid))
+            .update_expression(format!("SET {expression}"))
+            .condition_expression("#owner = :owner AND deleted = :false AND title = :title AND note = :note")
+            .expression_attribute_names("#owner", "uuid")
+            .expression_attribute_values(":owner", n(current.uuid))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":title", s(&current.title))
+            .expression_attribute_values(":note", s(&current.note));
+        for (i, (field, value)) in sets.into_iter().enumerate() {
+            update = update.expression_attribute_names(format!("#f{i}"), field).expression_attribute_values(format!(":v{i}"), value);
+        }
+        let update = update.build().map_err(|e| corrupt(e.to_string()))?;
+        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        writes.extend(posting_changes(&self.postings, Corpus::Goods, current.itemid, &item_terms(current), new_terms)?);
+        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+        if first_condition_failed(&result) {
+            return Ok(false);
+        }
+        result.map(drop).map_err(unavailable)?;
+        Ok(true)
+    }
+
+    /// The item if it is `owner`'s and not deleted, or why not.
+    async fn owned(&self, itemid: i64, owner: i64) -> BackendResult<Result<Item, OwnerWrite>> {
+        Ok(match self.get(itemid).await? {
+            None => Err(OwnerWrite::Missing),
+            Some(item) if item.deleted => Err(OwnerWrite::Missing),
+            Some(item) if item.uuid != owner => Err(OwnerWrite::NotOwner),
+            Some(item) => Ok(item),
+        })
+    }
+
     async fn query_index(&self, index: &str, key: &str, value: i64) -> BackendResult<Vec<Item>> {
         let pages = self
             .client
@@ -196,22 +253,23 @@ impl ItemStore for DynamoItems {
             .condition_expression("attribute_not_exists(itemid)")
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(owner_exists).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
-                if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")) =>
-            {
-                Ok(Written::Refused)
-            }
-            Err(e) => Err(unavailable(e)),
+        let mut writes = vec![TransactWriteItem::builder().condition_check(owner_exists).build(), TransactWriteItem::builder().put(put).build()];
+        writes.extend(posting_changes(&self.postings, Corpus::Goods, item.itemid, &DocumentTerms::default(), &item_terms(item))?);
+        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+        if first_condition_failed(&result) {
+            return Ok(Written::Refused);
         }
+        result.map(|_| Written::Done).map_err(unavailable)
+    }
+
+    async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
+        let batches = itemids.chunks(100).map(|chunk| async move {
+            let keys = chunk.iter().map(|id| Row::from([("itemid".to_owned(), n(*id))])).collect();
+            let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(|e| corrupt(e.to_string()))?;
+            let mut found = get_all(&self.client, [(self.table.clone(), request)].into()).await?;
+            found.remove(&self.table).unwrap_or_default().iter().map(item_from_row).collect::<BackendResult<Vec<_>>>()
+        });
+        Ok(try_join_all(batches).await?.into_iter().flatten().collect())
     }
 
     async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite> {
@@ -239,12 +297,41 @@ impl ItemStore for DynamoItems {
                 None => OwnerWrite::Missing,
             });
         }
-        let not_deleted = vec![(":false", AttributeValue::Bool(false))];
-        self.owner_update(itemid, owner, sets, Some("deleted = :false"), not_deleted).await
+        if details.title.is_none() && details.note.is_none() {
+            let not_deleted = vec![(":false", AttributeValue::Bool(false))];
+            return self.owner_update(itemid, owner, sets, Some("deleted = :false"), not_deleted).await;
+        }
+        for _ in 0..ATTEMPTS {
+            let current = match self.owned(itemid, owner).await? {
+                Ok(item) => item,
+                Err(refusal) => return Ok(refusal),
+            };
+            let title = details.title.as_deref().unwrap_or(&current.title);
+            let note = details.note.as_deref().unwrap_or(&current.note);
+            if self.transact_indexed(&current, sets.clone(), &document_terms(title, note)).await? {
+                return Ok(OwnerWrite::Done);
+            }
+        }
+        Ok(OwnerWrite::Stale)
     }
 
+    /// Sets `deleted` and removes the item's postings in one transaction.
     async fn mark_deleted(&self, itemid: i64, owner: i64) -> BackendResult<OwnerWrite> {
-        self.owner_update(itemid, owner, vec![("deleted", AttributeValue::Bool(true))], None, vec![]).await
+        for _ in 0..ATTEMPTS {
+            let current = match self.owned(itemid, owner).await? {
+                Ok(item) => item,
+                Err(OwnerWrite::Missing) => {
+                    // Deleting one's own deleted item again is fine.
+                    let again = self.get(itemid).await?.is_some_and(|item| item.deleted && item.uuid == owner);
+                    return Ok(if again { OwnerWrite::Done } else { OwnerWrite::Missing });
+                }
+                Err(refusal) => return Ok(refusal),
+            };
+            if self.transact_indexed(&current, vec![("deleted", AttributeValue::Bool(true))], &DocumentTerms::default()).await? {
+                return Ok(OwnerWrite::Done);
+            }
+        }
+        Ok(OwnerWrite::Stale)
     }
 
     async fn replace_images(&self, itemid: i64, owner: i64, expected: &str, imgurl: &str) -> BackendResult<OwnerWrite> {

@@ -11,6 +11,7 @@ mod items;
 mod mail;
 mod messages;
 mod objects;
+mod postings;
 mod sms;
 mod users;
 
@@ -21,6 +22,7 @@ pub use items::DynamoItems;
 pub use mail::SesMailer;
 pub use messages::DynamoMessages;
 pub use objects::S3Objects;
+pub use postings::DynamoSearchIndex;
 pub use sms::SnsSms;
 pub use users::DynamoUsers;
 

@@ -4,23 +4,59 @@
 use super::attributes::{n, number, s, text, Item};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
+use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use crate::domain::user::{ProfileChanges, User};
+use super::batch::get_all;
+use super::postings::posting_changes;
 use crate::ports::{BackendResult, UserStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
+use futures_util::future::try_join_all;
+
+/// Attempts of a profile edit that lost a race with another edit of the same profile.
+const ATTEMPTS: usize = 3;
+
+fn user_terms(user: &User) -> DocumentTerms {
+    document_terms(&user.username, &user.info)
+}
 
 pub struct DynamoUsers {
     client: aws_sdk_dynamodb::Client,
     users: String,
     phones: String,
+    postings: String,
 }
 
 impl DynamoUsers {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, users: config.table("users"), phones: config.table("phones") }
+        Self { client, users: config.table("users"), phones: config.table("phones"), postings: config.table("postings") }
+    }
+
+    /// Applies `sets` to the profile as read in `current` (same username and info, re-checked)
+    /// and moves its postings accordingly, in one transaction; `Ok(false)` if it changed meanwhile.
+    async fn transact_indexed(&self, current: &User, sets: &[(&str, AttributeValue)], new_terms: &DocumentTerms) -> BackendResult<bool> {
+        let expression = (0..sets.len()).map(|i| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
+        let mut update = Update::builder()
+            .table_name(&self.users)
+            .key("uuid", n(current.uuid))
+            .update_expression(format!("SET {expression}"))
+            .condition_expression("username = :oldUsername AND info = :oldInfo")
+            .expression_attribute_values(":oldUsername", s(&current.username))
+            .expression_attribute_values(":oldInfo", s(&current.info));
+        for (i, (field, value)) in sets.iter().enumerate() {
+            update = update.expression_attribute_names(format!("#f{i}"), *field).expression_attribute_values(format!(":v{i}"), value.clone());
+        }
+        let mut writes = vec![TransactWriteItem::builder().update(update.build().map_err(|e| corrupt(e.to_string()))?).build()];
+        writes.extend(posting_changes(&self.postings, Corpus::Users, current.uuid, &user_terms(current), new_terms)?);
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
+                if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     /// An `UpdateItem` on an existing user only; `None` when the user does not exist.
@@ -116,6 +152,16 @@ impl UserStore for DynamoUsers {
         reply.item.as_ref().map(user_from_item).transpose()
     }
 
+    async fn get_many(&self, uuids: &[i64]) -> BackendResult<Vec<User>> {
+        let batches = uuids.chunks(100).map(|chunk| async move {
+            let keys = chunk.iter().map(|id| Item::from([("uuid".to_owned(), n(*id))])).collect();
+            let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(|e| corrupt(e.to_string()))?;
+            let mut found = get_all(&self.client, [(self.users.clone(), request)].into()).await?;
+            found.remove(&self.users).unwrap_or_default().iter().map(user_from_item).collect::<BackendResult<Vec<_>>>()
+        });
+        Ok(try_join_all(batches).await?.into_iter().flatten().collect())
+    }
+
     async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>> {
         let reply = self
             .client
@@ -131,13 +177,9 @@ impl UserStore for DynamoUsers {
 
     async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written> {
         let phone_claim = Item::from([("phone".to_owned(), s(phone_e164)), ("uuid".to_owned(), n(user.uuid))]);
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put(&self.phones, phone_claim, "phone")?)
-            .transact_items(put(&self.users, user_item(user), "uuid")?)
-            .send()
-            .await;
+        let mut writes = vec![put(&self.phones, phone_claim, "phone")?, put(&self.users, user_item(user), "uuid")?];
+        writes.extend(posting_changes(&self.postings, Corpus::Users, user.uuid, &DocumentTerms::default(), &user_terms(user))?);
+        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
         match result {
             Ok(_) => Ok(Written::Done),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
@@ -159,6 +201,19 @@ impl UserStore for DynamoUsers {
             ("password", &changes.password_hash),
         ];
         let sets: Vec<_> = fields.iter().filter_map(|(name, value)| value.as_ref().map(|v| (*name, s(v)))).collect();
+        if changes.username.is_some() || changes.info.is_some() {
+            for _ in 0..ATTEMPTS {
+                let Some(current) = self.get(uuid).await? else {
+                    return Ok(Written::Refused);
+                };
+                let username = changes.username.as_deref().unwrap_or(&current.username);
+                let info = changes.info.as_deref().unwrap_or(&current.info);
+                if self.transact_indexed(&current, &sets, &document_terms(username, info)).await? {
+                    return Ok(Written::Done);
+                }
+            }
+            return Err(crate::ports::BackendError::Unavailable("the profile kept changing during the edit".into()));
+        }
         let exists = if sets.is_empty() {
             self.get(uuid).await?.is_some()
         } else {

@@ -5,6 +5,7 @@ pub mod item;
 pub mod message;
 pub mod password;
 pub mod phone;
+pub mod search;
 pub mod timestamp;
 pub mod tokens;
 pub mod user;

@@ -1,0 +1,66 @@
+//! A query: the postings of its terms (one parallel Query each) and the corpus size (one
+//! GetItem) together, BM25 in memory, then the top documents in one BatchGetItem per 100.
+
+use foof_shared::app::Services;
+use foof_shared::domain::search::{query_terms, rank, Corpus};
+use foof_shared::ports::BackendError;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub struct Hit {
+    pub id: i64,
+    pub score: f64,
+    pub source: Value,
+}
+
+pub struct Found {
+    /// Documents that matched (before `size` cut the list).
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) -> Result<Found, BackendError> {
+    let terms = query_terms(query);
+    if terms.is_empty() {
+        return Ok(Found { total: 0, hits: Vec::new() });
+    }
+    let sequence = match corpus {
+        Corpus::Goods => "items",
+        Corpus::Users => "users",
+    };
+    let (postings, documents) = tokio::try_join!(app.search.postings(corpus, &terms), app.ids.issued(sequence))?;
+    let ranked = rank(documents, &postings);
+    let top: Vec<(i64, f64)> = ranked.iter().take(size).copied().collect();
+    let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
+    let sources = sources(app, corpus, &ids).await?;
+    let missing = ids.iter().filter(|id| !sources.contains_key(id)).count();
+    let hits = top
+        .into_iter()
+        .filter_map(|(id, score)| sources.get(&id).map(|source| Hit { id, score, source: source.clone() }))
+        .collect();
+    Ok(Found { total: ranked.len() - missing, hits })
+}
+
+/// The public `_source` of each found document: nothing private (no phone, idcard, studentid).
+async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<i64, Value>, BackendError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(match corpus {
+        Corpus::Goods => app
+            .items
+            .get_many(ids)
+            .await?
+            .into_iter()
+            .filter(|item| !item.deleted)
+            .map(|item| (item.itemid, json!({"title": item.title, "note": item.note, "price": item.price})))
+            .collect(),
+        Corpus::Users => app
+            .users
+            .get_many(ids)
+            .await?
+            .into_iter()
+            .map(|user| (user.uuid, json!({"username": user.username, "info": user.info, "address": user.address, "score": user.score})))
+            .collect(),
+    })
+}

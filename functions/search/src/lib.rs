@@ -1,0 +1,61 @@
+//! The search group: `POST /item/search` answers from the inverted index in DynamoDB with the
+//! Elasticsearch-shaped envelope the client reads, and `GET /recommend/{uuid}` samples live items.
+
+mod engine;
+mod recommend;
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use foof_shared::domain::search::Corpus;
+use foof_shared::http::{path_id, Fields};
+use foof_shared::{ApiError, App};
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// Hits returned when the request names no `size`, and the most it may name (the original
+/// asked Elasticsearch for 4000).
+pub const DEFAULT_SIZE: i64 = 100;
+pub const MAX_SIZE: i64 = 4000;
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/item/search", post(search))
+        .route("/item/search/", post(search))
+        .route("/recommend/{uuid}", get(recommend))
+        .with_state(app)
+}
+
+async fn search(State(app): State<App>, fields: Fields) -> Result<Json<Value>, ApiError> {
+    let started = Instant::now();
+    let corpus = match fields.text("method")?.as_deref() {
+        Some("good") => Corpus::Goods,
+        Some("user") => Corpus::Users,
+        _ => return Err(ApiError::InvalidRequest),
+    };
+    let query = fields.text("query")?.unwrap_or_default();
+    let size = fields.integer("size")?.unwrap_or(DEFAULT_SIZE);
+    if !(0..=MAX_SIZE).contains(&size) {
+        return Err(ApiError::InvalidRequest);
+    }
+    let found = engine::search(&app, corpus, &query, size as usize).await?;
+    let (index, kind) = match corpus {
+        Corpus::Goods => ("index-goods", "goods"),
+        Corpus::Users => ("index-users", "users"),
+    };
+    let hits: Vec<Value> = found
+        .hits
+        .iter()
+        .map(|hit| json!({"_index": index, "_type": kind, "_id": hit.id.to_string(), "_score": hit.score, "_source": hit.source}))
+        .collect();
+    Ok(Json(json!({
+        "took": started.elapsed().as_millis() as u64,
+        "timed_out": false,
+        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+        "hits": {"total": found.total, "max_score": found.hits.first().map(|hit| hit.score), "hits": hits},
+    })))
+}
+
+async fn recommend(State(app): State<App>, Path(uuid): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(recommend::for_user(&app, path_id(&uuid)?).await?)))
+}

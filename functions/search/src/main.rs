@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    foof_shared::http::run_lambda(foof_search::router).await
+}

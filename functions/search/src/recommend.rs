@@ -1,0 +1,80 @@
+//! `/recommend/{uuid}`: up to 10 live items not owned by `uuid`, from a random sample of the
+//! item id range read with one BatchGetItem: no scan, two calls whatever the table's size.
+
+use foof_shared::app::Services;
+use foof_shared::ports::BackendError;
+
+pub const RECOMMENDATIONS: usize = 10;
+/// Ids sampled per request; live items are most of a marketplace, so 40 usually yield 10.
+const SAMPLE: usize = 40;
+
+/// `count` distinct ids in `1..=upper` (all of them when there are fewer), in random order.
+pub fn sample_ids(upper: i64, count: usize, mut random: impl FnMut() -> u64) -> Vec<i64> {
+    let upper = upper.max(0) as u64;
+    if upper as usize <= count {
+        let mut all: Vec<i64> = (1..=upper as i64).collect();
+        for i in (1..all.len()).rev() {
+            all.swap(i, (random() % (i as u64 + 1)) as usize);
+        }
+        return all;
+    }
+    let mut picked: Vec<i64> = Vec::with_capacity(count);
+    while picked.len() < count {
+        let id = (random() % upper) as i64 + 1;
+        if !picked.contains(&id) {
+            picked.push(id);
+        }
+    }
+    picked
+}
+
+fn os_random() -> u64 {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    u64::from_le_bytes(bytes)
+}
+
+pub async fn for_user(app: &Services, uuid: i64) -> Result<Vec<i64>, BackendError> {
+    let upper = app.ids.issued("items").await?;
+    let sample = sample_ids(upper, SAMPLE, os_random);
+    if sample.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = app.items.get_many(&sample).await?;
+    let eligible = |id: &i64| found.iter().any(|item| item.itemid == *id && item.is_live() && item.uuid != uuid);
+    Ok(sample.into_iter().filter(eligible).take(RECOMMENDATIONS).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_ids;
+
+    fn counter() -> impl FnMut() -> u64 {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
+    #[test]
+    fn samples_are_distinct_and_in_range() {
+        let sample = sample_ids(1000, 40, counter());
+        assert_eq!(sample.len(), 40);
+        assert!(sample.iter().all(|id| (1..=1000).contains(id)));
+        let mut sorted = sample.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 40);
+    }
+
+    #[test]
+    fn small_ranges_are_taken_whole() {
+        let mut sample = sample_ids(7, 40, counter());
+        sample.sort_unstable();
+        assert_eq!(sample, (1..=7).collect::<Vec<_>>());
+        assert!(sample_ids(0, 40, counter()).is_empty());
+    }
+}

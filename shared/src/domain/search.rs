@@ -1,0 +1,235 @@
+//! Full-text search rules: the tokenizer, the per-document terms the index stores, and BM25
+//! scoring. Pure Rust; the index itself lives behind `ports::SearchIndex`.
+//!
+//! Text is normalised (full-width ASCII forms and the ideographic space become their
+//! half-width forms, letters are lower-cased), then split into Latin/digit words and CJK runs;
+//! a CJK run yields every character and every adjacent pair (bigram), so `小米`, `充电宝` and
+//! `小米充电宝` all find `九成新 小米充电宝`.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// Distinct terms kept per document: the document and its postings are written in one
+/// DynamoDB transaction (at most 100 items), and a modify deletes old and writes new postings.
+pub const MAX_TERMS_PER_DOCUMENT: usize = 48;
+/// Distinct terms looked up per query (one parallel Query each).
+pub const MAX_QUERY_TERMS: usize = 16;
+/// A term longer than this (in characters) is not indexed.
+const MAX_TERM_CHARS: usize = 32;
+/// Field weights: a title (or username) match counts more than a note (or info) match.
+pub const PRIMARY_WEIGHT: f64 = 2.0;
+pub const SECONDARY_WEIGHT: f64 = 1.0;
+/// BM25 parameters, and the average weighted document length it normalises by.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+pub const AVERAGE_DOCUMENT_LENGTH: f64 = 40.0;
+
+/// The two searchable collections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Corpus {
+    /// Items: title (primary) and note (secondary).
+    Goods,
+    /// Users: username (primary) and info (secondary).
+    Users,
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F // Han
+        | 0x3040..=0x30FF // kana
+        | 0xAC00..=0xD7AF) // Hangul
+}
+
+/// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space become ASCII.
+fn half_width(c: char) -> char {
+    match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
+}
+
+/// Terms in order of appearance, repeats included.
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut word = String::new();
+    let mut cjk_run: Vec<char> = Vec::new();
+    let flush_word = |word: &mut String, terms: &mut Vec<String>| {
+        if !word.is_empty() && word.chars().count() <= MAX_TERM_CHARS {
+            terms.push(std::mem::take(word));
+        }
+        word.clear();
+    };
+    let flush_run = |run: &mut Vec<char>, terms: &mut Vec<String>| {
+        for (i, c) in run.iter().enumerate() {
+            terms.push(c.to_string());
+            if let Some(next) = run.get(i + 1) {
+                terms.push([*c, *next].iter().collect());
+            }
+        }
+        run.clear();
+    };
+    for c in text.chars().map(half_width) {
+        if is_cjk(c) {
+            flush_word(&mut word, &mut terms);
+            cjk_run.push(c);
+        } else if c.is_alphanumeric() {
+            flush_run(&mut cjk_run, &mut terms);
+            word.extend(c.to_lowercase());
+        } else {
+            flush_word(&mut word, &mut terms);
+            flush_run(&mut cjk_run, &mut terms);
+        }
+    }
+    flush_word(&mut word, &mut terms);
+    flush_run(&mut cjk_run, &mut terms);
+    terms
+}
+
+/// One term of one document: how often it occurs in each field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TermFrequency {
+    pub primary: u32,
+    pub secondary: u32,
+}
+
+/// What the index stores for a document: its distinct terms (at most
+/// [`MAX_TERMS_PER_DOCUMENT`], the primary field's first) and its weighted length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocumentTerms {
+    pub terms: BTreeMap<String, TermFrequency>,
+    pub length: u32,
+}
+
+pub fn document_terms(primary: &str, secondary: &str) -> DocumentTerms {
+    let (primary, secondary) = (tokenize(primary), tokenize(secondary));
+    let length = (primary.len() as f64 * PRIMARY_WEIGHT + secondary.len() as f64 * SECONDARY_WEIGHT).round() as u32;
+    let mut terms: BTreeMap<String, TermFrequency> = BTreeMap::new();
+    for (field, tokens) in [(0, primary), (1, secondary)] {
+        for token in tokens {
+            if !terms.contains_key(&token) && terms.len() == MAX_TERMS_PER_DOCUMENT {
+                continue;
+            }
+            let frequency = terms.entry(token).or_default();
+            if field == 0 { frequency.primary += 1 } else { frequency.secondary += 1 }
+        }
+    }
+    DocumentTerms { terms, length }
+}
+
+/// The distinct terms of a query, at most [`MAX_QUERY_TERMS`]: bigrams and words before
+/// single characters, which match the most and say the least.
+pub fn query_terms(query: &str) -> Vec<String> {
+    let mut distinct: Vec<String> = Vec::new();
+    for term in tokenize(query) {
+        if !distinct.contains(&term) {
+            distinct.push(term);
+        }
+    }
+    let single_cjk = |t: &String| t.chars().count() == 1 && t.chars().all(is_cjk);
+    let (singles, longer): (Vec<String>, Vec<String>) = distinct.into_iter().partition(single_cjk);
+    longer.into_iter().chain(singles).take(MAX_QUERY_TERMS).collect()
+}
+
+/// A posting as read back from the index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Posting {
+    pub doc: i64,
+    pub frequency: TermFrequency,
+    pub length: u32,
+}
+
+/// BM25 over the weighted fields. `documents` is the corpus size; `postings` maps each query
+/// term to the documents containing it. Returns (document, score), best first, ties by id.
+pub fn rank(documents: i64, postings: &HashMap<String, Vec<Posting>>) -> Vec<(i64, f64)> {
+    let n = documents.max(1) as f64;
+    let mut scores: HashMap<i64, f64> = HashMap::new();
+    for list in postings.values() {
+        let df = list.len() as f64;
+        if df == 0.0 {
+            continue;
+        }
+        let idf = (1.0 + (n - df + 0.5).max(0.0) / (df + 0.5)).ln();
+        for posting in list {
+            let tf = f64::from(posting.frequency.primary) * PRIMARY_WEIGHT + f64::from(posting.frequency.secondary) * SECONDARY_WEIGHT;
+            let norm = K1 * (1.0 - B + B * f64::from(posting.length) / AVERAGE_DOCUMENT_LENGTH);
+            *scores.entry(posting.doc).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
+        }
+    }
+    let mut ranked: Vec<(i64, f64)> = scores.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        tokenize(text)
+    }
+
+    #[test]
+    fn cjk_runs_give_characters_and_bigrams() {
+        assert_eq!(terms("小米充电宝"), ["小", "小米", "米", "米充", "充", "充电", "电", "电宝", "宝"]);
+        assert_eq!(terms("高数"), ["高", "高数", "数"]);
+    }
+
+    #[test]
+    fn latin_words_are_lower_cased_and_split_on_punctuation() {
+        assert_eq!(terms("iPhone-13 Pro, 128GB!"), ["iphone", "13", "pro", "128gb"]);
+    }
+
+    #[test]
+    fn mixed_text_switches_between_words_and_runs() {
+        assert_eq!(terms("九成新iPad"), ["九", "九成", "成", "成新", "新", "ipad"]);
+        assert_eq!(terms("T,九龙湖"), ["t", "九", "九龙", "龙", "龙湖", "湖"]);
+    }
+
+    #[test]
+    fn full_width_forms_equal_half_width() {
+        assert_eq!(terms("ＩＰＡＤ　２０２１"), terms("ipad 2021"));
+        assert_eq!(terms("（小米）"), terms("(小米)"));
+    }
+
+    #[test]
+    fn emoji_and_punctuation_separate_and_vanish() {
+        assert_eq!(terms("小米🔋充电宝！！"), ["小", "小米", "米", "充", "充电", "电", "电宝", "宝"]);
+        assert!(terms("🎉🎉 ... ！？").is_empty());
+        assert!(terms("").is_empty());
+    }
+
+    #[test]
+    fn document_terms_count_fields_separately_and_are_bounded() {
+        let doc = document_terms("小米 小米", "米");
+        assert_eq!(doc.terms["小米"], TermFrequency { primary: 2, secondary: 0 });
+        assert_eq!(doc.terms["米"], TermFrequency { primary: 2, secondary: 1 });
+        assert_eq!(doc.length, 13); // 6 title tokens × 2 + 1 note token
+        let long = document_terms("标题", &"的一是不了人我在有他这为之大来以个中上们到说时地也子就出要".repeat(3));
+        assert_eq!(long.terms.len(), MAX_TERMS_PER_DOCUMENT);
+        assert!(long.terms.contains_key("标题"), "title terms are kept first");
+    }
+
+    #[test]
+    fn query_terms_prefer_bigrams_and_words() {
+        assert_eq!(query_terms("小米 小米 usb"), ["小米", "usb", "小", "米"]);
+        let many = query_terms("一二三四五六七八九十甲乙丙丁戊己庚辛");
+        assert_eq!(many.len(), MAX_QUERY_TERMS);
+        assert!(many.iter().all(|t| t.chars().count() == 2));
+    }
+
+    #[test]
+    fn bm25_ranks_title_matches_above_note_matches_and_rare_terms_higher() {
+        let posting = |doc, primary, secondary| Posting { doc, frequency: TermFrequency { primary, secondary }, length: 30 };
+        let postings = HashMap::from([("充电".to_owned(), vec![posting(1, 0, 1), posting(2, 1, 0)])]);
+        let ranked = rank(100, &postings);
+        assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 1]);
+        let postings = HashMap::from([
+            ("common".to_owned(), (1..=50).map(|d| posting(d, 1, 0)).collect()),
+            ("rare".to_owned(), vec![posting(7, 1, 0)]),
+        ]);
+        let ranked = rank(100, &postings);
+        assert_eq!(ranked[0].0, 7);
+        assert!(ranked[0].1 > ranked[1].1);
+        assert!(rank(10, &HashMap::new()).is_empty());
+    }
+}
