@@ -1,13 +1,18 @@
 //! /user/{uuid}, /user/me, /user/modify, /user/avatar, /user/mail/verify and the published /
 //! finished lists, over HTTP against the emulators.
 
-use foof_tests::{TestApp, CLIENT_PASSWORD};
+use foof_tests::{unique_phone, TestApp, CLIENT_PASSWORD};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
 const PNG: &[u8] = include_bytes!("../../shared/fixtures/with-text.png");
 const NEW_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
+
+/// An idcard no other test (or earlier run against the same emulator) mails to.
+fn unique_idcard() -> String {
+    format!("2{}", &unique_phone()[3..])
+}
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
@@ -98,8 +103,9 @@ async fn modify_refuses_bad_values_and_changes_nothing() {
 async fn mail_verification_proves_the_idcard() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": "213170042"})).await.assert_success();
-    let mails = app.outbox.mail_to("213170042@seu.edu.cn").await;
+    let idcard = unique_idcard();
+    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard})).await.assert_success();
+    let mails = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await;
     let mail = mails.last().expect("a verification mail was sent");
     let link = mail.body.split_whitespace().find(|w| w.contains("/user/mail/verify/")).expect("the mail carries the link");
     let path = &link[link.find("/user/mail/verify/").unwrap()..];
@@ -107,7 +113,7 @@ async fn mail_verification_proves_the_idcard() {
 
     app.get(path).await.assert_success();
     let me = app.me(&user).await;
-    assert_eq!((&me["idcard"], &me["verified"]), (&json!("213170042"), &json!(1)));
+    assert_eq!((&me["idcard"], &me["verified"]), (&json!(idcard), &json!(1)));
     assert_eq!(app.get(&format!("/user/{}", user.uuid)).await.body["verified"], 1);
 
     // Changing the idcard un-verifies.
@@ -121,19 +127,21 @@ async fn mail_verification_uses_the_stored_idcard_when_none_is_given() {
     let user = app.register().await;
     // A new user has no idcard: nothing to verify.
     app.post("/user/mail/verify", json!({"token": user.token})).await.assert_failure("invaild request");
-    app.post("/user/modify", json!({"token": user.token, "idcard": "213170077"})).await.assert_success();
+    let idcard = unique_idcard();
+    app.post("/user/modify", json!({"token": user.token, "idcard": idcard})).await.assert_success();
     app.post("/user/mail/verify", json!({"token": user.token})).await.assert_success();
-    assert_eq!(app.outbox.mail_to("213170077@seu.edu.cn").await.len(), 1);
+    assert_eq!(app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await.len(), 1);
     app.post("/user/mail/verify", json!({"token": user.token, "idcard": "bad@idcard"})).await.assert_failure("invaild request");
-    app.post("/user/mail/verify", json!({"idcard": "213170077"})).await.assert_forbidden();
+    app.post("/user/mail/verify", json!({"idcard": idcard})).await.assert_forbidden();
 }
 
 #[tokio::test]
 async fn mail_links_expire_and_only_mail_tokens_verify() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": "213170088"})).await.assert_success();
-    let mail = app.outbox.mail_to("213170088@seu.edu.cn").await.pop().unwrap();
+    let idcard = unique_idcard();
+    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard})).await.assert_success();
+    let mail = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await.pop().unwrap();
     let link = mail.body.split_whitespace().find(|w| w.contains("/user/mail/verify/")).unwrap().to_owned();
     let mail_token = link.rsplit('/').next().unwrap().to_owned();
 
