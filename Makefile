@@ -11,7 +11,7 @@ run:
 
 ## test: template lint, unit tests, and integration tests against private emulators
 test: setup lint
-	scripts/with-emulators.sh scripts/cargo-test-summary.sh --workspace --locked
+	scripts/with-emulators.sh scripts/cargo-test-summary.sh --workspace --locked --lib --bins --tests
 
 ## test-external: the suite against emulators that are already running (AWS_ENDPOINT_URL=…)
 test-external:

@@ -44,7 +44,11 @@ impl Services {
 
     /// As [`Services::from_env`], with an injected clock (tests move time forward).
     pub async fn from_env_with_clock(clock: Arc<dyn Clock>) -> Result<App, StartupError> {
-        let config = Config::from_env()?;
+        Self::from_config(Config::from_env()?, clock).await
+    }
+
+    /// Adapters for an explicit configuration.
+    pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartupError> {
         let clients = AwsClients::load(&config).await;
         let secret = jwt_secret(&config, &clients).await?;
         Ok(Arc::new(Self::assemble(config, clients, clock, &secret)))

@@ -37,6 +37,16 @@ pub struct Config {
     pub codes: CodePolicy,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
     pub custom_endpoint: bool,
+    /// Endpoints that override the environment's; never read from the environment (tests of
+    /// backend faults point one service at a dead port).
+    pub endpoints: EndpointOverrides,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EndpointOverrides {
+    pub dynamodb: Option<String>,
+    /// S3, SES and SNS.
+    pub others: Option<String>,
 }
 
 impl Config {
@@ -62,6 +72,7 @@ impl Config {
                 daily_cap: number("CODE_DAILY_CAP", 10)? as u32,
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
+            endpoints: EndpointOverrides::default(),
         })
     }
 

@@ -97,6 +97,8 @@ pub enum CodeCheck {
 pub trait CodeStore: Send + Sync {
     /// Records a new code (by its digest) unless the phone asked too recently or too often.
     async fn issue(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeIssue>;
+    /// Takes back a code that could not be delivered (so the phone may ask again at once).
+    async fn withdraw(&self, phone_e164: &str, digest: &str, now_ms: i64) -> BackendResult<()>;
     /// Consumes the code if the digest matches, it has not expired and tries remain; a wrong
     /// guess uses up one try.
     async fn check(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeCheck>;

@@ -10,6 +10,7 @@ pub use runtime_stub::{Invocation, RuntimeApiStub};
 
 use foof_shared::app::Services;
 use foof_shared::clock::ManualClock;
+use foof_shared::config::Config;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,9 +80,16 @@ pub fn unique_phone() -> String {
 impl TestApp {
     /// Serves the dev server's router (every function) on a free port.
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with the configuration adjusted first (e.g. a dead endpoint).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let outbox = Outbox::new(emulator_endpoint());
         let clock = Arc::new(ManualClock::starting_now());
-        let app = Services::from_env_with_clock(clock.clone()).await.expect("services start");
+        let mut config = Config::from_env().expect("configuration");
+        adjust(&mut config);
+        let app = Services::from_config(config, clock.clone()).await.expect("services start");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, foof_devserver::router(app)).await.unwrap() });
@@ -178,4 +186,25 @@ impl TestApp {
 /// The E.164 form of a test phone (they are all 11-digit Chinese mobiles).
 pub fn e164(phone: &str) -> String {
     foof_shared::domain::phone::PhoneNumber::parse(phone).unwrap().e164().to_owned()
+}
+
+/// A local address where nothing listens: connections are refused at once.
+pub async fn refusing_endpoint() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{address}")
+}
+
+/// A local address that accepts connections and never answers: only timeouts end a call.
+pub async fn silent_endpoint() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("http://{address}")
 }

@@ -35,10 +35,17 @@ pub async fn request_code(app: &Services, phone: &str) -> Result<(), UserError> 
     let phone = parse_phone(phone)?;
     let code = generate_code();
     let digest = code_digest(&app.code_key, phone.e164(), &code);
-    match app.codes.issue(phone.e164(), &digest, app.clock.now_ms(), &app.config.codes).await? {
-        CodeIssue::TooFrequent => Err(UserError::TooFrequent),
-        CodeIssue::Issued => Ok(app.sms.send_sms(phone.e164(), &sms_text(&code, app.config.codes.lifetime)).await?),
+    let now = app.clock.now_ms();
+    if app.codes.issue(phone.e164(), &digest, now, &app.config.codes).await? == CodeIssue::TooFrequent {
+        return Err(UserError::TooFrequent);
     }
+    if let Err(undelivered) = app.sms.send_sms(phone.e164(), &sms_text(&code, app.config.codes.lifetime)).await {
+        if let Err(error) = app.codes.withdraw(phone.e164(), &digest, now).await {
+            tracing::warn!(%error, "an undelivered code could not be withdrawn");
+        }
+        return Err(undelivered.into());
+    }
+    Ok(())
 }
 
 /// Uses up the code if it is right; a wrong guess costs one of the code's tries.

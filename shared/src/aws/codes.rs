@@ -88,6 +88,25 @@ impl CodeStore for DynamoCodes {
         }
     }
 
+    async fn withdraw(&self, phone: &str, digest: &str, now_ms: i64) -> BackendResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("phone", s(phone))
+            .update_expression("REMOVE digest, expiresAt, tries, sentAt ADD #today :minusOne")
+            .condition_expression("digest = :digest")
+            .expression_attribute_names("#today", format!("sent_{}", utc_day(now_ms)))
+            .expression_attribute_values(":digest", s(digest))
+            .expression_attribute_values(":minusOne", n(-1))
+            .send()
+            .await;
+        match result {
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+            other => other.map(drop).map_err(unavailable),
+        }
+    }
+
     async fn check(&self, phone: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeCheck> {
         let result = self
             .client

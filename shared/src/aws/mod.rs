@@ -10,6 +10,7 @@ mod ids;
 mod items;
 mod mail;
 mod messages;
+mod metrics;
 mod objects;
 mod postings;
 mod sms;
@@ -21,12 +22,14 @@ pub use ids::DynamoIds;
 pub use items::DynamoItems;
 pub use mail::SesMailer;
 pub use messages::DynamoMessages;
+pub use metrics::aws_calls;
 pub use objects::S3Objects;
 pub use postings::DynamoSearchIndex;
 pub use sms::SnsSms;
 pub use users::DynamoUsers;
 
 use crate::config::Config;
+use metrics::CountCalls;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -49,26 +52,33 @@ pub struct AwsClients {
 
 impl AwsClients {
     /// Region, credentials and endpoints come from the standard AWS environment
-    /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, … for emulators).
+    /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, … for emulators), unless the config
+    /// overrides an endpoint (fault tests point one service at a dead port).
     pub async fn load(config: &Config) -> Self {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
             .operation_timeout(OPERATION_TIMEOUT)
             .build();
-        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-            .load()
-            .await;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
-            .force_path_style(config.custom_endpoint)
-            .build();
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(endpoint) = &config.endpoints.others {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk_config = loader.load().await;
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk_config).interceptor(CountCalls);
+        if let Some(endpoint) = &config.endpoints.dynamodb {
+            dynamodb = dynamodb.endpoint_url(endpoint);
+        }
+        let s3 = aws_sdk_s3::config::Builder::from(&sdk_config)
+            .force_path_style(config.custom_endpoint || config.endpoints.others.is_some())
+            .interceptor(CountCalls);
         Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(&sdk_config),
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
-            ses: aws_sdk_ses::Client::new(&sdk_config),
-            sns: aws_sdk_sns::Client::new(&sdk_config),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            ses: aws_sdk_ses::Client::from_conf(aws_sdk_ses::config::Builder::from(&sdk_config).interceptor(CountCalls).build()),
+            sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&sdk_config).interceptor(CountCalls).build()),
             sdk_config,
         }
     }
