@@ -4,7 +4,7 @@ use crate::aws::{self, AwsClients};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, JwtSecret};
 use crate::domain::tokens::TokenService;
-use crate::ports::{CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, SearchIndex, SmsSender, UserStore};
+use crate::ports::{CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, RateLimiter, SearchIndex, SmsSender, UserStore};
 use std::sync::Arc;
 
 /// The state every router is built on. Cloning is cheap (one `Arc`).
@@ -23,6 +23,7 @@ pub struct Services {
     pub favorites: Arc<dyn FavoriteStore>,
     pub messages: Arc<dyn MessageStore>,
     pub search: Arc<dyn SearchIndex>,
+    pub limits: Arc<dyn RateLimiter>,
     pub sms: Arc<dyn SmsSender>,
     pub mail: Arc<dyn Mailer>,
     pub objects: Arc<dyn ObjectStore>,
@@ -63,6 +64,7 @@ impl Services {
             favorites: Arc::new(aws::DynamoFavorites::new(clients.dynamodb.clone(), &config, ids.clone())),
             messages: Arc::new(aws::DynamoMessages::new(clients.dynamodb.clone(), &config)),
             search: Arc::new(aws::DynamoSearchIndex::new(clients.dynamodb.clone(), &config)),
+            limits: Arc::new(aws::DynamoLimits::new(clients.dynamodb.clone(), &config)),
             ids,
             users: Arc::new(aws::DynamoUsers::new(clients.dynamodb.clone(), &config)),
             codes: Arc::new(aws::DynamoCodes::new(clients.dynamodb.clone(), config.table("codes"))),

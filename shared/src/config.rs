@@ -1,6 +1,7 @@
 //! Configuration, read from the environment once per container (cold start).
 
 use crate::domain::codes::CodePolicy;
+use crate::ports::Limit;
 use std::env;
 use std::time::Duration;
 use thiserror::Error;
@@ -35,11 +36,21 @@ pub struct Config {
     pub login_token_lifetime: Duration,
     pub mail_token_lifetime: Duration,
     pub codes: CodePolicy,
+    /// Abuse limits (fixed windows, see docs/reliability.md).
+    pub limits: AbuseLimits,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
     pub custom_endpoint: bool,
     /// Endpoints that override the environment's; never read from the environment (tests of
     /// backend faults point one service at a dead port).
     pub endpoints: EndpointOverrides,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct AbuseLimits {
+    /// Code requests per client address.
+    pub codes_per_source: Limit,
+    /// Wrong passwords per phone before its logins are refused for the rest of the window.
+    pub failed_logins: Limit,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -70,6 +81,10 @@ impl Config {
                 max_tries: number("CODE_MAX_TRIES", 5)? as u32,
                 resend_interval: Duration::from_secs(number("CODE_RESEND_SECONDS", 60)?),
                 daily_cap: number("CODE_DAILY_CAP", 10)? as u32,
+            },
+            limits: AbuseLimits {
+                codes_per_source: Limit { max: number("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20)? as u32, window_ms: 3_600_000 },
+                failed_logins: Limit { max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32, window_ms: 900_000 },
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
             endpoints: EndpointOverrides::default(),

@@ -202,3 +202,18 @@ pub trait FavoriteStore: Send + Sync {
     /// Removes an item from everyone's favourites (it was deleted).
     async fn remove_item_everywhere(&self, itemid: i64) -> BackendResult<()>;
 }
+
+/// At most `max` events per `window` for one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub max: u32,
+    pub window_ms: i64,
+}
+
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one event; `false` when the key is already at its limit (the event is refused).
+    async fn hit(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool>;
+    /// Whether the key is at its limit, without counting anything.
+    async fn exceeded(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool>;
+}

@@ -88,11 +88,14 @@ impl TestApp {
         let outbox = Outbox::new(emulator_endpoint());
         let clock = Arc::new(ManualClock::starting_now());
         let mut config = Config::from_env().expect("configuration");
+        // The whole suite asks for codes from 127.0.0.1; the per-source limit has its own test.
+        config.limits.codes_per_source.max = u32::MAX / 2;
         adjust(&mut config);
         let app = Services::from_config(config, clock.clone()).await.expect("services start");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, foof_devserver::router(app)).await.unwrap() });
+        let service = foof_devserver::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         Self { base, http, clock, outbox }
     }

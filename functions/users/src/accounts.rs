@@ -31,8 +31,12 @@ async fn verify_off_thread(password: &str, hash: &str) -> bool {
     tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.expect("verifying does not panic")
 }
 
-pub async fn request_code(app: &Services, phone: &str) -> Result<(), UserError> {
+pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(), UserError> {
     let phone = parse_phone(phone)?;
+    let limit = app.config.limits.codes_per_source;
+    if !app.limits.hit(&format!("codes-from#{source}"), limit, app.clock.now_ms()).await? {
+        return Err(UserError::TooFrequent);
+    }
     let code = generate_code();
     let digest = code_digest(&app.code_key, phone.e164(), &code);
     let now = app.clock.now_ms();
@@ -71,12 +75,19 @@ pub async fn register(app: &Services, phone: &str, code: &str, password: &str) -
     }
 }
 
-/// The user and a fresh login token.
+/// The user and a fresh login token. After too many wrong passwords for a phone, its logins
+/// are refused (`request too frequent`) until the window ends, right or wrong.
 pub async fn login(app: &Services, phone: &str, password: &str) -> Result<(User, String), UserError> {
     let phone = parse_phone(phone)?;
-    let uuid = app.users.uuid_for_phone(phone.e164()).await?.ok_or(UserError::UserNotFound)?;
+    let (failures, limit, now) = (format!("failed-logins#{}", phone.e164()), app.config.limits.failed_logins, app.clock.now_ms());
+    let (uuid, locked) = tokio::try_join!(app.users.uuid_for_phone(phone.e164()), app.limits.exceeded(&failures, limit, now))?;
+    if locked {
+        return Err(UserError::TooFrequent);
+    }
+    let uuid = uuid.ok_or(UserError::UserNotFound)?;
     let user = app.users.get(uuid).await?.ok_or(UserError::UserNotFound)?;
     if !verify_off_thread(password, &user.password_hash).await {
+        app.limits.hit(&failures, limit, now).await?;
         return Err(UserError::PasswordIncorrect);
     }
     let token = app.tokens.issue_login(uuid);

@@ -3,7 +3,7 @@
 use crate::{accounts, mail, profile};
 use axum::extract::{Path, State};
 use axum::Json;
-use foof_shared::http::{path_id, success, success_with, Authed, Fields};
+use foof_shared::http::{path_id, success, success_with, Authed, ClientAddress, Fields};
 use foof_shared::{ApiError, App};
 use serde_json::{json, Value};
 
@@ -36,8 +36,8 @@ pub async fn reset(State(app): State<App>, fields: Fields) -> Reply {
     Ok(success())
 }
 
-pub async fn require_code(State(app): State<App>, fields: Fields) -> Reply {
-    accounts::request_code(&app, &fields.require_text("phonenumber")?).await?;
+pub async fn require_code(State(app): State<App>, ClientAddress(source): ClientAddress, fields: Fields) -> Reply {
+    accounts::request_code(&app, &fields.require_text("phonenumber")?, &source).await?;
     Ok(success())
 }
 

@@ -2,12 +2,14 @@
 //! touches every router gets, and the Lambda entry point.
 
 mod auth;
+mod client;
 mod fields;
 mod lambda;
 mod reply;
 mod router;
 
 pub use auth::Authed;
+pub use client::ClientAddress;
 pub use fields::{FileField, Fields, MAX_BODY_BYTES};
 pub use lambda::run_lambda;
 pub use reply::{success, success_with};
