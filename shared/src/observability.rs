@@ -5,10 +5,19 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
-/// Installs the JSON log subscriber (idempotent, so tests may call it freely).
+/// Installs the JSON log subscriber on stdout (idempotent, so tests may call it freely).
 pub fn init_logging() {
+    init_logging_to(std::io::stdout);
+}
+
+/// As [`init_logging`], writing somewhere else (tests capture the log lines).
+pub fn init_logging_to<W>(writer: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
@@ -16,6 +25,7 @@ pub fn init_logging() {
         .with_current_span(false)
         .with_target(false)
         .without_time()
+        .with_writer(writer)
         .try_init();
 }
 
