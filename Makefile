@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv/bin
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-external lint unit build-lambda sam-build setup clean-local
+.PHONY: run test test-external lint unit bench fuzz build-lambda sam-build setup clean-local
 
 ## run: the whole API on http://127.0.0.1:$${PORT:-4000} over local emulators (Ctrl-C stops all)
 run:
@@ -21,6 +21,12 @@ test-external:
 ## lint: the SAM template, offline
 lint: setup
 	$(VENV)/sam validate --lint --template template.yaml --region us-east-1
+
+## bench: cold starts, warm latency, AWS calls and CPU per request, binary sizes, search at
+## 1k/10k items; prints one table and writes docs/performance.md
+bench: build-lambda
+	cargo build --release --bins
+	scripts/with-emulators.sh target/release/foof-bench
 
 ## unit: only the tests that need no emulator
 unit:

@@ -1,8 +1,13 @@
 //! Every function's router on one port, as API Gateway would route them.
 
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
 use axum::Router;
 use foof_shared::http::finish;
 use foof_shared::App;
+
+/// The API's OpenAPI 3.1 description, served at `GET /openapi.yaml`.
+pub const OPENAPI: &str = include_str!("../../docs/openapi.yaml");
 
 pub fn router(app: App) -> Router {
     let routers = [
@@ -14,5 +19,6 @@ pub fn router(app: App) -> Router {
         foof_search::router,
         foof_images::router,
     ];
-    finish(routers.into_iter().fold(Router::new(), |all, router| all.merge(router(app.clone()))))
+    let document = Router::new().route("/openapi.yaml", get(|| async { ([(CONTENT_TYPE, "application/yaml")], OPENAPI) }));
+    finish(routers.into_iter().fold(document, |all, router| all.merge(router(app.clone()))))
 }

@@ -1,0 +1,66 @@
+//! The bench's one table, as Markdown.
+
+use crate::cold::ColdStart;
+use crate::search::SearchRow;
+use crate::warm::Warm;
+use std::fmt::Write;
+use std::path::Path;
+
+#[derive(Default)]
+pub struct Report {
+    pub cold: Vec<ColdStart>,
+    pub sizes: Vec<(&'static str, Option<u64>)>,
+    pub warm: Vec<Warm>,
+    pub search: Vec<SearchRow>,
+}
+
+/// Sizes of the arm64 bootstrap binaries `cargo lambda build --release --arm64` made.
+pub fn binary_sizes(lambda_dir: &Path) -> Vec<(&'static str, Option<u64>)> {
+    crate::FUNCTIONS
+        .iter()
+        .map(|f| (*f, std::fs::metadata(lambda_dir.join(f).join("bootstrap")).ok().map(|m| m.len())))
+        .collect()
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "yes" } else { "**no**" }
+}
+
+impl Report {
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let machine = format!("{} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::env::consts::ARCH);
+        writeln!(out, "# FOOF performance\n").unwrap();
+        writeln!(out, "Written by `make bench` on this machine ({machine}), against DynamoDB Local and moto on loopback.").unwrap();
+        writeln!(out, "Targets: cold start under 20 ms median, our CPU under 0.5 ms per warm request (login excepted: Argon2 is deliberate), AWS calls equal to the documented minimum, binaries under 8 MB.\n").unwrap();
+
+        writeln!(out, "## Cold start (release binary under a Lambda Runtime API stub, exec to first reply)\n").unwrap();
+        writeln!(out, "| function | median ms | worst ms | peak RSS MiB | arm64 binary MB | under 20 ms | under 8 MB |").unwrap();
+        writeln!(out, "|---|---:|---:|---:|---:|---|---|").unwrap();
+        for row in &self.cold {
+            let size = self.sizes.iter().find(|(f, _)| *f == row.function).and_then(|(_, s)| *s);
+            let size_text = size.map_or("not built".to_owned(), |s| format!("{:.1}", s as f64 / 1e6));
+            let size_ok = size.map_or("?", |s| verdict(s < 8_000_000));
+            writeln!(out, "| {} | {:.1} | {:.1} | {:.1} | {} | {} | {} |", row.function, row.median_ms, row.worst_ms,
+                     row.peak_rss_kib as f64 / 1024.0, size_text, verdict(row.median_ms < 20.0), size_ok).unwrap();
+        }
+
+        writeln!(out, "\n## Warm requests (release dev server, sequential)\n").unwrap();
+        writeln!(out, "| endpoint | requests | p50 ms | p99 ms | our CPU ms/request | AWS calls/request | documented minimum | CPU target met | calls = minimum |").unwrap();
+        writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---|---|").unwrap();
+        for row in &self.warm {
+            let cpu_ok = row.endpoint == "POST /user/login" || row.cpu_ms_per_request < 0.5;
+            writeln!(out, "| {} | {} | {:.2} | {:.2} | {:.3} | {:.1} | {} | {} | {} |", row.endpoint, row.requests, row.p50_ms, row.p99_ms,
+                     row.cpu_ms_per_request, row.aws_calls, row.documented_calls, verdict(cpu_ok),
+                     verdict((row.aws_calls - row.documented_calls as f64).abs() < 0.05)).unwrap();
+        }
+
+        writeln!(out, "\n## Search (10 realistic queries × 10, inverted index in DynamoDB)\n").unwrap();
+        writeln!(out, "| items | queries | p50 ms | p95 ms | DynamoDB calls/query | hits/query |").unwrap();
+        writeln!(out, "|---:|---:|---:|---:|---:|---:|").unwrap();
+        for row in &self.search {
+            writeln!(out, "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |", row.items, row.queries, row.p50_ms, row.p95_ms, row.calls_per_query, row.hits_per_query).unwrap();
+        }
+        out
+    }
+}
