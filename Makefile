@@ -9,9 +9,9 @@ export SAM_CLI_TELEMETRY := 0
 run:
 	scripts/run.sh
 
-## test: template lint, unit tests, and integration tests against private emulators
+## test: template lint, unit tests, integration tests and a short fuzz run, against private emulators
 test: setup lint
-	scripts/with-emulators.sh scripts/cargo-test-summary.sh --workspace --locked --lib --bins --tests
+	scripts/with-emulators.sh scripts/test-all.sh
 
 ## test-external: the suite against emulators that are already running (AWS_ENDPOINT_URL=…)
 test-external:
@@ -27,6 +27,10 @@ lint: setup
 bench: build-lambda
 	cargo build --release --bins
 	scripts/with-emulators.sh target/release/foof-bench
+
+## fuzz: schemathesis against docs/openapi.yaml, every operation, 200 examples each
+fuzz: setup
+	scripts/with-emulators.sh scripts/fuzz.sh 200
 
 ## unit: only the tests that need no emulator
 unit:
