@@ -4,7 +4,8 @@
 
 use super::attributes::{n, number, Item as Row};
 use super::batch::{delete, get_all, put, write_all};
-use super::errors::{corrupt, unavailable};
+use super::errors::corrupt;
+use super::transact::query_all;
 use super::items::item_from_row;
 use crate::config::Config;
 use crate::ports::{BackendResult, Favorite, FavoriteStore, IdAllocator};
@@ -55,20 +56,15 @@ impl DynamoFavorites {
 #[async_trait]
 impl FavoriteStore for DynamoFavorites {
     async fn list(&self, uuid: i64) -> BackendResult<Vec<Favorite>> {
-        let rows = self
+        let query = self
             .client
             .query()
             .table_name(&self.favorites)
             .key_condition_expression("#uuid = :uuid")
             .expression_attribute_names("#uuid", "uuid")
             .expression_attribute_values(":uuid", n(uuid))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(unavailable)?;
+            .consistent_read(true);
+        let rows = query_all(query).await?;
         let mut favorites = rows
             .iter()
             .map(|row| Ok(Favorite { id: number(row, "id")?, itemid: number(row, "itemid")?, uuid }))
@@ -97,19 +93,14 @@ impl FavoriteStore for DynamoFavorites {
     }
 
     async fn remove_item_everywhere(&self, itemid: i64) -> BackendResult<()> {
-        let rows = self
+        let query = self
             .client
             .query()
             .table_name(&self.favorites)
             .index_name("by-item")
             .key_condition_expression("itemid = :itemid")
-            .expression_attribute_values(":itemid", n(itemid))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(unavailable)?;
+            .expression_attribute_values(":itemid", n(itemid));
+        let rows = query_all(query).await?;
         let deletes = rows.iter().map(|row| delete(key(number(row, "uuid")?, itemid))).collect::<BackendResult<_>>()?;
         write_all(&self.client, &self.favorites, deletes).await
     }

@@ -9,12 +9,12 @@ use crate::domain::item::{Item, ItemDetails};
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use super::batch::get_all;
 use super::postings::posting_changes;
+use super::transact::{query_all, transact, user_exists};
 use crate::ports::{BackendResult, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use futures_util::future::try_join_all;
 
 /// Attempts of a read-then-transact write that lost a race (the item changed in between).
@@ -29,12 +29,6 @@ pub struct DynamoItems {
 
 fn item_terms(item: &Item) -> DocumentTerms {
     document_terms(&item.title, &item.note)
-}
-
-/// Whether a transaction was cancelled because its first write's condition failed.
-fn first_condition_failed<R>(result: &Result<R, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>>) -> bool {
-    matches!(result, Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
-        if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")))
 }
 
 pub(crate) fn item_row(item: &Item) -> Row {
@@ -185,12 +179,7 @@ impl DynamoItems {
         let update = update.build().map_err(|e| corrupt(e.to_string()))?;
         let mut writes = vec![TransactWriteItem::builder().update(update).build()];
         writes.extend(posting_changes(&self.postings, Corpus::Goods, current.itemid, &item_terms(current), new_terms)?);
-        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
-        if first_condition_failed(&result) {
-            return Ok(false);
-        }
-        result.map(drop).map_err(unavailable)?;
-        Ok(true)
+        Ok(transact(&self.client, writes).await?.is_none())
     }
 
     /// The item if it is `owner`'s and not deleted, or why not.
@@ -204,7 +193,7 @@ impl DynamoItems {
     }
 
     async fn query_index(&self, index: &str, key: &str, value: i64) -> BackendResult<Vec<Item>> {
-        let pages = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -213,14 +202,8 @@ impl DynamoItems {
             .filter_expression("deleted = :false")
             .expression_attribute_names("#key", key)
             .expression_attribute_values(":value", n(value))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(unavailable)?;
-        pages.iter().map(item_from_row).collect()
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        query_all(query).await?.iter().map(item_from_row).collect()
     }
 }
 
@@ -240,26 +223,18 @@ impl ItemStore for DynamoItems {
     }
 
     async fn create(&self, item: &Item) -> BackendResult<Written> {
-        let owner_exists = ConditionCheck::builder()
-            .table_name(&self.users)
-            .key("uuid", n(item.uuid))
-            .condition_expression("attribute_exists(#uuid)")
-            .expression_attribute_names("#uuid", "uuid")
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item_row(item)))
             .condition_expression("attribute_not_exists(itemid)")
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
-        let mut writes = vec![TransactWriteItem::builder().condition_check(owner_exists).build(), TransactWriteItem::builder().put(put).build()];
+        let mut writes = vec![user_exists(&self.users, item.uuid)?, TransactWriteItem::builder().put(put).build()];
         writes.extend(posting_changes(&self.postings, Corpus::Goods, item.itemid, &DocumentTerms::default(), &item_terms(item))?);
-        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
-        if first_condition_failed(&result) {
-            return Ok(Written::Refused);
-        }
-        result.map(|_| Written::Done).map_err(unavailable)
+        Ok(match transact(&self.client, writes).await? {
+            None => Written::Done,
+            Some(_) => Written::Refused,
+        })
     }
 
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
@@ -362,37 +337,12 @@ impl ItemStore for DynamoItems {
             .expression_attribute_values(":from", n(from))
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
-        let buyer_exists = ConditionCheck::builder()
-            .table_name(&self.users)
-            .key("uuid", n(buyer))
-            .condition_expression("attribute_exists(#uuid)")
-            .expression_attribute_names("#uuid", "uuid")
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().condition_check(buyer_exists).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Reservation::Done),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(cancel) => {
-                    let failed = |i: usize| cancel.cancellation_reasons().get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
-                    if failed(1) {
-                        Ok(Reservation::NoSuchBuyer)
-                    } else if failed(0) {
-                        Ok(Reservation::Stale)
-                    } else {
-                        Err(unavailable(TransactWriteItemsError::TransactionCanceledException(cancel)))
-                    }
-                }
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
-        }
+        let writes = vec![user_exists(&self.users, buyer)?, TransactWriteItem::builder().update(update).build()];
+        Ok(match transact(&self.client, writes).await? {
+            None => Reservation::Done,
+            Some(0) => Reservation::NoSuchBuyer,
+            Some(_) => Reservation::Stale,
+        })
     }
 
     async fn complete(&self, itemid: i64, buyer: i64, from: i64, to: i64) -> BackendResult<Written> {

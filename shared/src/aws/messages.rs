@@ -10,15 +10,15 @@
 
 use super::attributes::{n, number, s, text, Item as Row};
 use super::batch::{delete, write_all};
+use super::transact::{query_all, transact, user_exists};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::message::{Message, Page};
 use crate::ports::{BackendResult, MessageRemoval, MessageStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use futures_util::{StreamExt, TryStreamExt};
 
 /// Concurrent conditional updates per request when marking messages fetched.
@@ -129,35 +129,17 @@ impl DynamoMessages {
 #[async_trait]
 impl MessageStore for DynamoMessages {
     async fn push(&self, message: &Message) -> BackendResult<Written> {
-        let recipient_exists = ConditionCheck::builder()
-            .table_name(&self.users)
-            .key("uuid", n(message.to))
-            .condition_expression("attribute_exists(#uuid)")
-            .expression_attribute_names("#uuid", "uuid")
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(message_row(message)))
             .condition_expression("attribute_not_exists(id)")
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(recipient_exists).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
-                if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")) =>
-            {
-                Ok(Written::Refused)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        let writes = vec![user_exists(&self.users, message.to)?, TransactWriteItem::builder().put(put).build()];
+        Ok(match transact(&self.client, writes).await? {
+            None => Written::Done,
+            Some(_) => Written::Refused,
+        })
     }
 
     async fn claim_new(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
@@ -200,7 +182,7 @@ impl MessageStore for DynamoMessages {
     }
 
     async fn remove_requests(&self, owner: i64, itemid: i64) -> BackendResult<usize> {
-        let rows: Vec<Row> = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -212,13 +194,8 @@ impl MessageStore for DynamoMessages {
             .expression_attribute_values(":owner", n(owner))
             .expression_attribute_values(":request", n(crate::domain::message::kind::REQUEST))
             .expression_attribute_values(":itemid", s(itemid.to_string()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(unavailable)?;
+            .consistent_read(true);
+        let rows = query_all(query).await?;
         let deletes = rows.iter().map(|row| delete(key(owner, number(row, "id")?))).collect::<BackendResult<Vec<_>>>()?;
         let count = deletes.len();
         write_all(&self.client, &self.table, deletes).await?;

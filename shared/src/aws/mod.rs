@@ -14,6 +14,7 @@ mod messages;
 mod metrics;
 mod objects;
 mod postings;
+mod transact;
 mod sms;
 mod users;
 

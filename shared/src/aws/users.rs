@@ -8,10 +8,10 @@ use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use crate::domain::user::{ProfileChanges, User};
 use super::batch::get_all;
 use super::postings::posting_changes;
+use super::transact::transact;
 use crate::ports::{BackendResult, UserStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
 use futures_util::future::try_join_all;
@@ -51,12 +51,7 @@ impl DynamoUsers {
         }
         let mut writes = vec![TransactWriteItem::builder().update(update.build().map_err(|e| corrupt(e.to_string()))?).build()];
         writes.extend(posting_changes(&self.postings, Corpus::Users, current.uuid, &user_terms(current), new_terms)?);
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
-                if cancel.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(transact(&self.client, writes).await?.is_none())
     }
 
     /// An `UpdateItem` on an existing user only; `None` when the user does not exist.
@@ -179,16 +174,10 @@ impl UserStore for DynamoUsers {
         let phone_claim = Item::from([("phone".to_owned(), s(phone_e164)), ("uuid".to_owned(), n(user.uuid))]);
         let mut writes = vec![put(&self.phones, phone_claim, "phone")?, put(&self.users, user_item(user), "uuid")?];
         writes.extend(posting_changes(&self.postings, Corpus::Users, user.uuid, &DocumentTerms::default(), &user_terms(user))?);
-        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancel)
-                if cancel.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))) =>
-            {
-                Ok(Written::Refused)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(match transact(&self.client, writes).await? {
+            None => Written::Done,
+            Some(_) => Written::Refused,
+        })
     }
 
     async fn update_profile(&self, uuid: i64, changes: &ProfileChanges) -> BackendResult<Written> {

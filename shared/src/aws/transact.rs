@@ -1,0 +1,46 @@
+//! Helpers shared by the DynamoDB adapters: transactions that report which condition failed,
+//! existence checks, and reading a whole Query.
+
+use super::attributes::{n, Item as Row};
+use super::errors::{corrupt, unavailable};
+use crate::ports::BackendResult;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+
+/// Runs the writes as one transaction. `Ok(None)`: all applied; `Ok(Some(i))`: nothing applied
+/// because the condition of write `i` (the first such) did not hold.
+pub(crate) async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> BackendResult<Option<usize>> {
+    match client.transact_write_items().set_transact_items(Some(writes)).send().await {
+        Ok(_) => Ok(None),
+        Err(SdkError::ServiceError(e)) => match e.into_err() {
+            TransactWriteItemsError::TransactionCanceledException(cancel) => {
+                let failed = cancel.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
+                match failed {
+                    Some(index) => Ok(Some(index)),
+                    None => Err(unavailable(TransactWriteItemsError::TransactionCanceledException(cancel))),
+                }
+            }
+            other => Err(unavailable(other)),
+        },
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+/// A transaction step that holds only if the user exists.
+pub(crate) fn user_exists(users_table: &str, uuid: i64) -> BackendResult<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(users_table)
+        .key("uuid", n(uuid))
+        .condition_expression("attribute_exists(#uuid)")
+        .expression_attribute_names("#uuid", "uuid")
+        .build()
+        .map_err(|e| corrupt(e.to_string()))?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+/// Every row a Query matches, across pages.
+pub(crate) async fn query_all(query: QueryFluentBuilder) -> BackendResult<Vec<Row>> {
+    query.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(unavailable)
+}
