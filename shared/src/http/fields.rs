@@ -92,11 +92,11 @@ impl Fields {
         &self.files
     }
 
+    /// A JSON or form body (multipart bodies go through `parse_multipart`).
     fn parse(content_type: &str, body: Bytes) -> Result<Self, ApiError> {
         let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         match media_type.as_str() {
             "application/x-www-form-urlencoded" => Self::parse_form(&body),
-            "multipart/form-data" => Err(ApiError::InvalidRequest), // handled asynchronously
             _ if body.iter().all(u8::is_ascii_whitespace) => Ok(Self::default()),
             _ => Self::parse_json(&body),
         }
