@@ -42,7 +42,8 @@ impl Endpoint {
 
     fn documented_calls(self) -> usize {
         match self {
-            Endpoint::Login | Endpoint::AddItem => 2,
+            Endpoint::Login => 3,
+            Endpoint::AddItem => 2,
             Endpoint::GetItem | Endpoint::FetchNew => 1,
             Endpoint::Search => query_terms(SEARCH_QUERY).len() + 2,
         }
