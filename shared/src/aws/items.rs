@@ -9,7 +9,7 @@ use crate::domain::item::{Item, ItemDetails};
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use super::batch::get_all;
 use super::postings::posting_changes;
-use super::transact::{query_all, transact, user_exists};
+use super::transact::{query_all, transact, user_exists, Assignments};
 use crate::ports::{BackendResult, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
@@ -99,26 +99,22 @@ impl DynamoItems {
         condition: Option<&str>,
         extra_values: Vec<(&str, AttributeValue)>,
     ) -> BackendResult<OwnerWrite> {
-        let expression = (0..sets.len()).map(|i| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
-        let mut request = self
+        let clause = extra_values
+            .into_iter()
+            .fold(Assignments::set(&sets).name("#owner", "uuid").value(":owner", n(owner)), |clause, (name, value)| clause.value(name, value));
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("itemid", n(itemid))
-            .update_expression(format!("SET {expression}"))
+            .update_expression(clause.expression)
             .condition_expression(match condition {
                 Some(condition) => format!("attribute_exists(itemid) AND #owner = :owner AND ({condition})"),
                 None => "attribute_exists(itemid) AND #owner = :owner".to_owned(),
             })
-            .expression_attribute_names("#owner", "uuid")
-            .expression_attribute_values(":owner", n(owner))
+            .set_expression_attribute_names(Some(clause.names))
+            .set_expression_attribute_values(Some(clause.values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        for (i, (field, value)) in sets.into_iter().enumerate() {
-            request = request.expression_attribute_names(format!("#f{i}"), field).expression_attribute_values(format!(":v{i}"), value);
-        }
-        for (name, value) in extra_values {
-            request = request.expression_attribute_values(name, value);
-        }
         match request.send().await {
             Ok(_) => Ok(OwnerWrite::Done),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
@@ -162,21 +158,21 @@ impl DynamoItems {
     /// deleted, same title and note) and moves its postings to `new_terms`, in one transaction.
     /// `Ok(false)` when the item changed in between.
     async fn transact_indexed(&self, current: &Item, sets: Vec<(&str, AttributeValue)>, new_terms: &DocumentTerms) -> BackendResult<bool> {
-        let expression = (0..sets.len()).map(|i| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
-        let mut update = Update::builder()
+        let clause = Assignments::set(&sets)
+            .name("#owner", "uuid")
+            .value(":owner", n(current.uuid))
+            .value(":false", AttributeValue::Bool(false))
+            .value(":title", s(&current.title))
+            .value(":note", s(&current.note));
+        let update = Update::builder()
             .table_name(&self.table)
             .key("itemid", n(current.itemid))
-            .update_expression(format!("SET {expression}"))
+            .update_expression(clause.expression)
             .condition_expression("#owner = :owner AND deleted = :false AND title = :title AND note = :note")
-            .expression_attribute_names("#owner", "uuid")
-            .expression_attribute_values(":owner", n(current.uuid))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":title", s(&current.title))
-            .expression_attribute_values(":note", s(&current.note));
-        for (i, (field, value)) in sets.into_iter().enumerate() {
-            update = update.expression_attribute_names(format!("#f{i}"), field).expression_attribute_values(format!(":v{i}"), value);
-        }
-        let update = update.build().map_err(|e| corrupt(e.to_string()))?;
+            .set_expression_attribute_names(Some(clause.names))
+            .set_expression_attribute_values(Some(clause.values))
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
         let mut writes = vec![TransactWriteItem::builder().update(update).build()];
         writes.extend(posting_changes(&self.postings, Corpus::Goods, current.itemid, &item_terms(current), new_terms)?);
         Ok(transact(&self.client, writes).await?.is_none())

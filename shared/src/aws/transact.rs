@@ -7,7 +7,8 @@ use crate::ports::BackendResult;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+use std::collections::HashMap;
 
 /// Runs the writes as one transaction. `Ok(None)`: all applied; `Ok(Some(i))`: nothing applied
 /// because the condition of write `i` (the first such) did not hold.
@@ -43,4 +44,35 @@ pub(crate) fn user_exists(users_table: &str, uuid: i64) -> BackendResult<Transac
 /// Every row a Query matches, across pages.
 pub(crate) async fn query_all(query: QueryFluentBuilder) -> BackendResult<Vec<Row>> {
     query.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(unavailable)
+}
+
+/// An update's `SET #f0 = :v0, …` clause with its placeholders, and any other placeholders its
+/// condition needs; handed to a request whole (`set_expression_attribute_names/values`).
+pub(crate) struct Assignments {
+    pub expression: String,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Assignments {
+    pub fn set(sets: &[(&str, AttributeValue)]) -> Self {
+        let mut clause = Self { expression: String::from("SET "), names: HashMap::new(), values: HashMap::new() };
+        for (i, (attribute, value)) in sets.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            clause.expression.push_str(&format!("{separator}#f{i} = :v{i}"));
+            clause.names.insert(format!("#f{i}"), (*attribute).to_owned());
+            clause.values.insert(format!(":v{i}"), value.clone());
+        }
+        clause
+    }
+
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.to_owned(), attribute.to_owned());
+        self
+    }
+
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_owned(), value);
+        self
+    }
 }

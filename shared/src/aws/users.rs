@@ -8,7 +8,7 @@ use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use crate::domain::user::{ProfileChanges, User};
 use super::batch::get_all;
 use super::postings::posting_changes;
-use super::transact::transact;
+use super::transact::{transact, Assignments};
 use crate::ports::{BackendResult, UserStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
@@ -38,18 +38,17 @@ impl DynamoUsers {
     /// Applies `sets` to the profile as read in `current` (same username and info, re-checked)
     /// and moves its postings accordingly, in one transaction; `Ok(false)` if it changed meanwhile.
     async fn transact_indexed(&self, current: &User, sets: &[(&str, AttributeValue)], new_terms: &DocumentTerms) -> BackendResult<bool> {
-        let expression = (0..sets.len()).map(|i| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
-        let mut update = Update::builder()
+        let clause = Assignments::set(sets).value(":oldUsername", s(&current.username)).value(":oldInfo", s(&current.info));
+        let update = Update::builder()
             .table_name(&self.users)
             .key("uuid", n(current.uuid))
-            .update_expression(format!("SET {expression}"))
+            .update_expression(clause.expression)
             .condition_expression("username = :oldUsername AND info = :oldInfo")
-            .expression_attribute_values(":oldUsername", s(&current.username))
-            .expression_attribute_values(":oldInfo", s(&current.info));
-        for (i, (field, value)) in sets.iter().enumerate() {
-            update = update.expression_attribute_names(format!("#f{i}"), *field).expression_attribute_values(format!(":v{i}"), value.clone());
-        }
-        let mut writes = vec![TransactWriteItem::builder().update(update.build().map_err(|e| corrupt(e.to_string()))?).build()];
+            .set_expression_attribute_names(Some(clause.names))
+            .set_expression_attribute_values(Some(clause.values))
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
         writes.extend(posting_changes(&self.postings, Corpus::Users, current.uuid, &user_terms(current), new_terms)?);
         Ok(transact(&self.client, writes).await?.is_none())
     }
@@ -61,26 +60,17 @@ impl DynamoUsers {
         sets: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
         return_old: bool,
     ) -> BackendResult<Option<Item>> {
-        let expression = sets
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format!("#f{i} = :v{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut request = self
+        let clause = Assignments::set(sets).name("#uuid", "uuid");
+        let request = self
             .client
             .update_item()
             .table_name(&self.users)
             .key("uuid", n(uuid))
-            .update_expression(format!("SET {expression}"))
+            .update_expression(clause.expression)
             .condition_expression("attribute_exists(#uuid)")
-            .expression_attribute_names("#uuid", "uuid")
+            .set_expression_attribute_names(Some(clause.names))
+            .set_expression_attribute_values(Some(clause.values))
             .return_values(if return_old { ReturnValue::UpdatedOld } else { ReturnValue::None });
-        for (i, (field, value)) in sets.iter().enumerate() {
-            request = request
-                .expression_attribute_names(format!("#f{i}"), *field)
-                .expression_attribute_values(format!(":v{i}"), value.clone());
-        }
         match request.send().await {
             Ok(reply) => Ok(Some(reply.attributes.unwrap_or_default())),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
