@@ -3,7 +3,7 @@
 use super::attributes::Item as Row;
 use super::errors::{corrupt, unavailable};
 use crate::ports::BackendResult;
-use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -63,4 +63,22 @@ pub(crate) async fn get_all(
         }
     }
     Err(crate::ports::BackendError::Unavailable("DynamoDB left batch reads unprocessed".into()))
+}
+
+/// The rows whose numeric key `key` is one of `ids` (absent ones are skipped), in any order:
+/// one BatchGetItem per 100 ids, in parallel.
+pub(crate) async fn get_by_ids(client: &aws_sdk_dynamodb::Client, table: &str, key: &str, ids: &[i64]) -> BackendResult<Vec<Row>> {
+    let batches = ids.chunks(100).map(|chunk| async move {
+        let keys = chunk.iter().map(|id| Row::from([(key.to_owned(), super::attributes::n(*id))])).collect();
+        let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(|e| corrupt(e.to_string()))?;
+        let mut found = get_all(client, HashMap::from([(table.to_owned(), request)])).await?;
+        Ok::<_, crate::ports::BackendError>(found.remove(table).unwrap_or_default())
+    });
+    Ok(futures_util::future::try_join_all(batches).await?.into_iter().flatten().collect())
+}
+
+/// One row by its key, strongly consistent.
+pub(crate) async fn get_one(client: &aws_sdk_dynamodb::Client, table: &str, key: &str, value: AttributeValue) -> BackendResult<Option<Row>> {
+    let reply = client.get_item().table_name(table).key(key, value).consistent_read(true).send().await.map_err(unavailable)?;
+    Ok(reply.item)
 }

@@ -1,6 +1,7 @@
 //! Sequential ids from an atomic counter: one `UpdateItem … ADD` per id.
 
 use super::attributes::{n, number, s};
+use super::batch::get_one;
 use super::errors::{corrupt, unavailable};
 use crate::ports::{BackendResult, IdAllocator};
 use async_trait::async_trait;
@@ -42,14 +43,6 @@ impl IdAllocator for DynamoIds {
     }
 
     async fn issued(&self, sequence: &str) -> BackendResult<i64> {
-        let reply = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("name", s(sequence))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        reply.item.as_ref().map_or(Ok(0), |row| number(row, "value"))
+        get_one(&self.client, &self.table, "name", s(sequence)).await?.as_ref().map_or(Ok(0), |row| number(row, "value"))
     }
 }

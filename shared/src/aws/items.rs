@@ -7,15 +7,14 @@ use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::item::{Item, ItemDetails};
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
-use super::batch::get_all;
+use super::batch::{get_by_ids, get_one};
 use super::postings::posting_changes;
 use super::transact::{query_all, transact, user_exists, Assignments};
 use crate::ports::{BackendResult, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
-use futures_util::future::try_join_all;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 /// Attempts of a read-then-transact write that lost a race (the item changed in between).
 const ATTEMPTS: usize = 3;
@@ -206,16 +205,7 @@ impl DynamoItems {
 #[async_trait]
 impl ItemStore for DynamoItems {
     async fn get(&self, itemid: i64) -> BackendResult<Option<Item>> {
-        let reply = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("itemid", n(itemid))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        reply.item.as_ref().map(item_from_row).transpose()
+        get_one(&self.client, &self.table, "itemid", n(itemid)).await?.as_ref().map(item_from_row).transpose()
     }
 
     async fn create(&self, item: &Item) -> BackendResult<Written> {
@@ -234,13 +224,7 @@ impl ItemStore for DynamoItems {
     }
 
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
-        let batches = itemids.chunks(100).map(|chunk| async move {
-            let keys = chunk.iter().map(|id| Row::from([("itemid".to_owned(), n(*id))])).collect();
-            let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(|e| corrupt(e.to_string()))?;
-            let mut found = get_all(&self.client, [(self.table.clone(), request)].into()).await?;
-            found.remove(&self.table).unwrap_or_default().iter().map(item_from_row).collect::<BackendResult<Vec<_>>>()
-        });
-        Ok(try_join_all(batches).await?.into_iter().flatten().collect())
+        get_by_ids(&self.client, &self.table, "itemid", itemids).await?.iter().map(item_from_row).collect()
     }
 
     async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite> {

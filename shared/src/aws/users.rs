@@ -6,15 +6,14 @@ use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use crate::domain::user::{ProfileChanges, User};
-use super::batch::get_all;
+use super::batch::{get_by_ids, get_one};
 use super::postings::posting_changes;
 use super::transact::{transact, Assignments};
 use crate::ports::{BackendResult, UserStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
-use futures_util::future::try_join_all;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
 /// Attempts of a profile edit that lost a race with another edit of the same profile.
 const ATTEMPTS: usize = 3;
@@ -125,39 +124,15 @@ fn put(table: &str, item: Item, key: &str) -> BackendResult<TransactWriteItem> {
 #[async_trait]
 impl UserStore for DynamoUsers {
     async fn get(&self, uuid: i64) -> BackendResult<Option<User>> {
-        let reply = self
-            .client
-            .get_item()
-            .table_name(&self.users)
-            .key("uuid", n(uuid))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        reply.item.as_ref().map(user_from_item).transpose()
+        get_one(&self.client, &self.users, "uuid", n(uuid)).await?.as_ref().map(user_from_item).transpose()
     }
 
     async fn get_many(&self, uuids: &[i64]) -> BackendResult<Vec<User>> {
-        let batches = uuids.chunks(100).map(|chunk| async move {
-            let keys = chunk.iter().map(|id| Item::from([("uuid".to_owned(), n(*id))])).collect();
-            let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(|e| corrupt(e.to_string()))?;
-            let mut found = get_all(&self.client, [(self.users.clone(), request)].into()).await?;
-            found.remove(&self.users).unwrap_or_default().iter().map(user_from_item).collect::<BackendResult<Vec<_>>>()
-        });
-        Ok(try_join_all(batches).await?.into_iter().flatten().collect())
+        get_by_ids(&self.client, &self.users, "uuid", uuids).await?.iter().map(user_from_item).collect()
     }
 
     async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>> {
-        let reply = self
-            .client
-            .get_item()
-            .table_name(&self.phones)
-            .key("phone", s(phone_e164))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        reply.item.as_ref().map(|item| number(item, "uuid")).transpose()
+        get_one(&self.client, &self.phones, "phone", s(phone_e164)).await?.as_ref().map(|item| number(item, "uuid")).transpose()
     }
 
     async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written> {
