@@ -4,10 +4,13 @@ The SMS code is read back from the emulator (moto's /moto-api/data.json, or Loca
 /_aws/sns/sms-messages), never from the API.  Usage: fuzz-token.py BASE_URL EMULATOR_URL
 """
 import json
+import os
 import random
-import re
 import sys
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from outbox import latest_code  # noqa: E402
 
 base, emulator = sys.argv[1].rstrip("/"), sys.argv[2].rstrip("/")
 
@@ -18,18 +21,9 @@ def post(path, body):
         return json.load(reply)
 
 
-def sms_to(phone):
-    try:
-        with urllib.request.urlopen(emulator + "/moto-api/data.json") as reply:
-            return [m["message"] for m in json.load(reply)["sns"]["SMS"] if m["phone_number"] == phone]
-    except urllib.error.HTTPError:
-        with urllib.request.urlopen(emulator + "/_aws/sns/sms-messages") as reply:
-            return [m["Message"] for m in json.load(reply)["sms_messages"].get(phone, [])]
-
-
 phone = "19" + str(random.randint(10**8, 10**9 - 1))
 password = "%040x" % random.getrandbits(160)
 assert post("/user/requirecode", {"phonenumber": phone})["status"] == "success"
-code = re.search(r"\d{6}", sms_to("+86" + phone)[-1]).group()
+code = latest_code(phone, emulator)
 assert post("/user/register", {"phonenumber": phone, "verifycode": code, "password": password})["status"] == "success"
 print(post("/user/login", {"phonenumber": phone, "password": password})["token"])
