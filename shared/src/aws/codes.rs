@@ -5,7 +5,7 @@
 //! (codes sent that UTC day) and `ttl` (epoch seconds, DynamoDB TTL).
 
 use super::attributes::{n, number, optional_number, s, Item};
-use super::errors::unavailable;
+use super::errors::{condition_failed, unavailable};
 use crate::domain::codes::CodePolicy;
 use crate::domain::timestamp::{next_utc_midnight_ms, utc_day};
 use crate::ports::{BackendResult, CodeCheck, CodeIssue, CodeStore};
@@ -38,7 +38,7 @@ impl DynamoCodes {
             .await;
         match result {
             // A new code replaced the guessed one meanwhile: nothing to count.
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
             other => other.map(drop).map_err(unavailable),
         }
     }
@@ -81,7 +81,7 @@ impl CodeStore for DynamoCodes {
             .await;
         match result {
             Ok(_) => Ok(CodeIssue::Issued),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => {
+            Err(e) if condition_failed(&e) => {
                 Ok(CodeIssue::TooFrequent)
             }
             Err(e) => Err(unavailable(e)),
@@ -102,7 +102,7 @@ impl CodeStore for DynamoCodes {
             .send()
             .await;
         match result {
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
             other => other.map(drop).map_err(unavailable),
         }
     }

@@ -3,7 +3,7 @@
 //! bought lists: `to` is stored only while an item has a counter-party.
 
 use super::attributes::{n, number, s, text, Item as Row};
-use super::errors::{corrupt, unavailable};
+use super::errors::{condition_failed, corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::item::{Item, ItemDetails};
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
@@ -148,7 +148,7 @@ impl DynamoItems {
         }
         match request.send().await {
             Ok(_) => Ok(Written::Done),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(Written::Refused),
+            Err(e) if condition_failed(&e) => Ok(Written::Refused),
             Err(e) => Err(unavailable(e)),
         }
     }

@@ -3,7 +3,7 @@
 //! the window over (or the key new) costs a second one that starts a new window.
 
 use super::attributes::{n, number, s};
-use super::errors::unavailable;
+use super::errors::{condition_failed, unavailable};
 use crate::config::Config;
 use crate::ports::{BackendResult, Limit, RateLimiter};
 use async_trait::async_trait;
@@ -40,7 +40,7 @@ impl DynamoLimits {
         match result {
             Ok(_) => Ok(true),
             // Another hit started the window first: count this one in it.
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => {
+            Err(e) if condition_failed(&e) => {
                 Box::pin(self.hit(key, limit, now_ms)).await
             }
             Err(e) => Err(unavailable(e)),

@@ -11,13 +11,11 @@
 use super::attributes::{n, number, s, text, Item as Row};
 use super::batch::{delete, write_all};
 use super::transact::{query_all, transact, user_exists};
-use super::errors::{corrupt, unavailable};
+use super::errors::{condition_failed, corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::message::{Message, Page};
 use crate::ports::{BackendResult, MessageRemoval, MessageStore, Written};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -83,7 +81,7 @@ impl DynamoMessages {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(unavailable(e)),
         }
     }

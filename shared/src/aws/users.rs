@@ -2,7 +2,7 @@
 //! E.164 phone, whose conditional put is what makes phone numbers unique.
 
 use super::attributes::{n, number, s, text, Item};
-use super::errors::{corrupt, unavailable};
+use super::errors::{condition_failed, corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use crate::domain::user::{ProfileChanges, User};
@@ -11,8 +11,6 @@ use super::postings::posting_changes;
 use super::transact::{transact, Assignments};
 use crate::ports::{BackendResult, UserStore, Written};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
 /// Attempts of a profile edit that lost a race with another edit of the same profile.
@@ -72,7 +70,7 @@ impl DynamoUsers {
             .return_values(if return_old { ReturnValue::UpdatedOld } else { ReturnValue::None });
         match request.send().await {
             Ok(reply) => Ok(Some(reply.attributes.unwrap_or_default())),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
+            Err(e) if condition_failed(&e) => Ok(None),
             Err(e) => Err(unavailable(e)),
         }
     }
