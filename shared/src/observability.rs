@@ -6,7 +6,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the JSON log subscriber on stdout (idempotent, so tests may call it freely).
 pub fn init_logging() {
@@ -18,14 +20,20 @@ pub fn init_logging_to<W>(writer: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // `Targets` understands `level` and `target=level,…`, which is all RUST_LOG is used for here;
+    // EnvFilter would link two regex engines into every function.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
         .with_current_span(false)
         .with_target(false)
         .without_time()
         .with_writer(writer)
+        .finish()
+        .with(filter)
         .try_init();
 }
 

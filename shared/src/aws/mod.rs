@@ -6,6 +6,7 @@ mod batch;
 mod codes;
 mod errors;
 mod favorites;
+mod http_client;
 mod ids;
 mod items;
 mod limits;
@@ -64,6 +65,7 @@ impl AwsClients {
             .operation_timeout(OPERATION_TIMEOUT)
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client::https_client())
             .timeout_config(timeouts)
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         if let Some(endpoint) = &config.endpoints.others {

@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod item;
+pub mod jwt_hs256;
 pub mod message;
 pub mod password;
 pub mod phone;

@@ -49,6 +49,7 @@ pub struct TokenService {
 
 impl TokenService {
     pub fn new(secret: &[u8], login_lifetime: Duration, mail_lifetime: Duration, clock: Arc<dyn Clock>) -> Self {
+        super::jwt_hs256::install();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
