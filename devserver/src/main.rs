@@ -4,7 +4,9 @@ use foof_shared::app::Services;
 use foof_shared::observability::init_logging;
 use std::net::SocketAddr;
 
-#[tokio::main]
+// The same single-threaded runtime as the Lambda functions, so `make bench` measures the CPU
+// they would spend; the work is I/O-bound, and Argon2 runs on the blocking pool.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000);

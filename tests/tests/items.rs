@@ -44,13 +44,13 @@ async fn add_takes_want_posts_form_bodies_and_ignores_mass_assignment() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
     let fields = [("token", user.token.as_str()), ("title", "求购 高数 七版"), ("type", "6"), ("price", "20"),
-                  ("depreciatione", "80"), ("note", "M,随便"), ("sold", "-1"), ("itemid", "1"), ("uuid", "1"),
+                  ("depreciatione", "80"), ("note", "M,随便"), ("sold", "-1"), ("itemid", "999999999"), ("uuid", "1"),
                   ("imgurl", "../../x"), ("to", "5")];
     let reply = app.post_form("/item/add", &fields).await;
     let data = &reply.body["data"];
     assert_eq!((&data["sold"], &data["uuid"], &data["imgurl"], &data["to"], &data["price"]),
                (&json!(-1), &json!(user.uuid), &json!("image/item/default.jpg"), &json!(0), &json!(20.0)));
-    assert_ne!(data["itemid"], 1);
+    assert_ne!(data["itemid"], 999_999_999, "the id is allocated, never taken from the body");
 }
 
 #[tokio::test]

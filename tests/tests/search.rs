@@ -1,6 +1,7 @@
 //! /item/search and /recommend/{uuid} over HTTP against the emulators. Every test writes words
 //! of its own (a random tag) so it finds only its own documents in the shared tables.
 
+use foof_shared::domain::search::MAX_POSTINGS_PER_TERM;
 use foof_tests::{unique_phone, TestApp, TestUser};
 use serde_json::{json, Value};
 
@@ -142,6 +143,22 @@ async fn size_limits_the_hits_but_not_the_total() {
     }
     let reply = app.post("/item/search", json!({"method": "good", "query": t, "size": "2"})).await.body;
     assert_eq!((reply["hits"]["total"].as_u64(), reply["hits"]["hits"].as_array().unwrap().len()), (Some(3), 2));
+}
+
+#[tokio::test]
+async fn a_common_term_is_answered_from_its_newest_postings() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let t = tag();
+    let mut added = Vec::new();
+    for _ in 0..MAX_POSTINGS_PER_TERM + 3 {
+        added.push(add(&app, &user, &t, "自提").await);
+    }
+    let reply = app.post("/item/search", json!({"method": "good", "query": t, "size": 4000})).await.body;
+    assert_eq!(reply["hits"]["total"].as_u64(), Some(MAX_POSTINGS_PER_TERM as u64));
+    let mut found = ids(&reply);
+    found.sort_unstable();
+    assert_eq!(found, added[3..], "the three oldest fall outside the bound");
 }
 
 #[tokio::test]

@@ -13,6 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 pub const MAX_TERMS_PER_DOCUMENT: usize = 48;
 /// Distinct terms looked up per query (one parallel Query each).
 pub const MAX_QUERY_TERMS: usize = 16;
+/// Postings read per query term, newest documents first. A term found in more documents than
+/// this (a common character) weighs almost nothing in BM25, and reading all of its postings
+/// would make a query's cost grow with the catalogue; the newest listings are the ones a
+/// buyer wants anyway.
+pub const MAX_POSTINGS_PER_TERM: usize = 200;
 /// A term longer than this (in characters) is not indexed.
 const MAX_TERM_CHARS: usize = 32;
 /// Field weights: a title (or username) match counts more than a note (or info) match.

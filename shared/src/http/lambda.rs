@@ -5,6 +5,8 @@ use crate::observability::init_logging;
 use axum::Router;
 
 /// Builds the adapters once (cold start), then serves API Gateway events with the router.
+/// Lambda hands a container one event at a time, so each function's `main` runs this on a
+/// current-thread runtime: no worker threads to start at cold start or to wake per request.
 pub async fn run_lambda(router: fn(App) -> Router) -> Result<(), lambda_http::Error> {
     init_logging();
     let app = Services::from_env().await?;
