@@ -27,10 +27,10 @@ fn openapi_routes() -> Routes {
         }
         if let Some(path) = line.strip_prefix("  /").and_then(|rest| rest.strip_suffix(':')) {
             current = Some(format!("/{path}"));
-        } else if let (Some(path), Some(method)) = (&current, line.strip_prefix("    ").and_then(|l| l.split(':').next())) {
-            if ["get", "post", "put", "delete"].contains(&method) {
-                routes.insert((method.to_uppercase(), path.clone()));
-            }
+        } else if let (Some(path), Some(method)) = (&current, line.strip_prefix("    ").and_then(|l| l.split(':').next()))
+            && ["get", "post", "put", "delete"].contains(&method)
+        {
+            routes.insert((method.to_uppercase(), path.clone()));
         }
     }
     routes
@@ -67,7 +67,7 @@ fn the_template_routes_exactly_what_the_document_describes() {
 async fn every_documented_route_is_served() {
     let app = TestApp::spawn().await;
     for (method, path) in openapi_routes() {
-        let concrete = path.replace("{proxy}", "avatar/default.jpg").replace('{', "").replace('}', "");
+        let concrete = path.replace("{proxy}", "avatar/default.jpg").replace(['{', '}'], "");
         let concrete = concrete.replace("/uuid", "/1").replace("/itemid", "/1").replace("/token", "/x");
         let reply = if method == "GET" { app.get(&concrete).await } else { app.post(&concrete, json!({})).await };
         assert_ne!((reply.status, &reply.body), (404, &json!({"status": "failure", "info": "not found"})), "{method} {path} is not served");

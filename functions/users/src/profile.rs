@@ -76,10 +76,12 @@ pub async fn replace_avatar(app: &Services, uuid: i64, files: &[FileField]) -> R
         app.objects.delete(&path).await?;
         return Err(UserError::Forbidden);
     };
-    if previous != path && previous != DEFAULT_AVATAR && previous.starts_with("image/avatar/") {
-        if let Err(error) = app.objects.delete(&previous).await {
-            tracing::warn!(%error, "old avatar left in the bucket");
-        }
+    if previous != path
+        && previous != DEFAULT_AVATAR
+        && previous.starts_with("image/avatar/")
+        && let Err(error) = app.objects.delete(&previous).await
+    {
+        tracing::warn!(%error, "old avatar left in the bucket");
     }
     Ok(path)
 }
