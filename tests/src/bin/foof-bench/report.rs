@@ -55,7 +55,7 @@ impl Report {
                      verdict((row.aws_calls - row.documented_calls as f64).abs() < 0.05)).unwrap();
         }
 
-        writeln!(out, "\nLatency and CPU come from the release dev server in its own process (CPU is its user+system time from /proc over all the requests, so the emulators' CPU is not in it); AWS calls are counted by an SDK interceptor on the same code in-process, 20 requests each. Login's CPU is Argon2id by design. The search row runs against the corpus this bench made (hundreds of near-identical titles), so every query term has a long posting list: that is the worst case for its CPU.").unwrap();
+        writeln!(out, "\nLatency and CPU come from the release dev server in its own process (CPU is its user+system time from /proc over all the requests, so the emulators' CPU is not in it); AWS calls are counted by an SDK interceptor on the same code in-process, 20 requests each. Login's CPU is Argon2id by design. The search row runs against the corpus this bench made (hundreds of near-identical titles), so every query term has a long posting list: that is the worst case for its CPU. Search's CPU grows with the postings it reads (at most 200 per query term, newest first, two attributes each) and the hits it returns (100 by default); the SDK parses every attribute separately, and that parsing is most of a profile. Add item is two SDK calls, the second a TransactWriteItems carrying the item, a check that the owner exists, and one Put per distinct term of the title and note (about 25 here).").unwrap();
 
         writeln!(out, "\n## Search (10 realistic queries × 10, inverted index in DynamoDB)\n").unwrap();
         writeln!(out, "| items | queries | p50 ms | p95 ms | DynamoDB calls/query | hits/query |").unwrap();
