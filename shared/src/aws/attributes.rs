@@ -16,8 +16,13 @@ pub(crate) fn n(value: i64) -> AttributeValue {
 }
 
 pub(crate) fn text(item: &Item, name: &str) -> Result<String, BackendError> {
+    borrowed_text(item, name).map(str::to_owned)
+}
+
+/// As [`text`], without a copy (for rows parsed by the hundred).
+pub(crate) fn borrowed_text<'a>(item: &'a Item, name: &str) -> Result<&'a str, BackendError> {
     match item.get(name) {
-        Some(AttributeValue::S(value)) => Ok(value.clone()),
+        Some(AttributeValue::S(value)) => Ok(value),
         _ => Err(corrupt(format!("attribute {name} is not a string"))),
     }
 }

@@ -1,5 +1,6 @@
 //! The one HTTPS client every AWS SDK client shares: hyper + rustls with the ring provider
-//! (the SDK's default would link AWS-LC, which alone is a sixth of a function's binary).
+//! (the SDK's default links AWS-LC: 1.3 MiB of the 11.7 MiB of code in the `users` function
+//! as measured with cargo-bloat before this change).
 
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_http_client::Builder;

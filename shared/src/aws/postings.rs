@@ -5,7 +5,7 @@
 //! and the SDK's cost is per attribute. Rows are written in the same transactions as the
 //! documents they describe.
 
-use super::attributes::{n, number, s, text, Item as Row};
+use super::attributes::{borrowed_text, n, number, s, Item as Row};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::search::{Corpus, DocumentTerms, Posting, TermFrequency, MAX_POSTINGS_PER_TERM};
@@ -15,8 +15,9 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
 
-/// The packed `"p,s,len"` attribute.
+/// The packed `"p,s,len"` attribute, and what a search reads of a row.
 const FIELDS: &str = "f";
+const PROJECTION: &str = "doc, f";
 
 fn term_key(corpus: Corpus, term: &str) -> String {
     match corpus {
@@ -57,7 +58,7 @@ pub(crate) fn posting_changes(
 }
 
 fn posting_from_row(row: &Row) -> BackendResult<Posting> {
-    let packed = text(row, FIELDS)?;
+    let packed = borrowed_text(row, FIELDS)?;
     let mut counts = packed.split(',').map(str::parse::<u32>);
     let mut next = || counts.next().and_then(Result::ok).ok_or_else(|| corrupt(format!("posting fields {packed:?}")));
     let (primary, secondary, length) = (next()?, next()?, next()?);
@@ -82,7 +83,7 @@ impl DynamoSearchIndex {
             .table_name(&self.table)
             .key_condition_expression("term = :term")
             .expression_attribute_values(":term", s(term_key(corpus, term)))
-            .projection_expression("doc, f")
+            .projection_expression(PROJECTION)
             .scan_index_forward(false)
             .limit(MAX_POSTINGS_PER_TERM as i32)
             .send()

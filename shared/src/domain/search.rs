@@ -144,7 +144,9 @@ pub struct Posting {
 }
 
 /// BM25 over the weighted fields. `documents` is the corpus size; `postings` maps each query
-/// term to the documents containing it. Returns (document, score), best first, ties by id.
+/// term to the documents containing it (the newest [`MAX_POSTINGS_PER_TERM`] of them, so a
+/// truncated list counts as that many documents and so weighs no more than any other term).
+/// Returns (document, score), best first, ties by id.
 pub fn rank(documents: i64, postings: &HashMap<String, Vec<Posting>>) -> Vec<(i64, f64)> {
     let n = documents.max(1) as f64;
     let mut scores: HashMap<i64, f64> = HashMap::new();
