@@ -60,7 +60,7 @@ impl Services {
         let code_key = [secret, b"/verification-codes"].concat();
         let ids: Arc<dyn IdAllocator> = Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
         Self {
-            items: Arc::new(aws::DynamoItems::new(clients.dynamodb.clone(), &config)),
+            items: Arc::new(aws::DynamoItems::new(clients.dynamodb.clone(), &config, ids.clone())),
             favorites: Arc::new(aws::DynamoFavorites::new(clients.dynamodb.clone(), &config, ids.clone())),
             messages: Arc::new(aws::DynamoMessages::new(clients.dynamodb.clone(), &config)),
             search: Arc::new(aws::DynamoSearchIndex::new(clients.dynamodb.clone(), &config)),

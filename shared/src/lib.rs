@@ -18,3 +18,9 @@ pub mod ports;
 
 pub use app::App;
 pub use error::ApiError;
+
+// Every FOOF binary links this crate, so this is the one place to choose the allocator. A
+// request allocates a few thousand small objects (SDK builders, attribute maps, JSON), and
+// mimalloc cut the CPU of add item and search by about a tenth against glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

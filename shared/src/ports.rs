@@ -32,6 +32,14 @@ pub enum Written {
     Refused,
 }
 
+/// Outcome of storing a new record whose id the store assigns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Done(i64),
+    /// The precondition failed (the owner no longer exists); nothing was stored.
+    Refused,
+}
+
 /// Outcome of a write that only the item's owner may make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnerWrite {
@@ -133,8 +141,9 @@ pub trait ItemStore: Send + Sync {
     async fn get(&self, itemid: i64) -> BackendResult<Option<Item>>;
     /// The items that exist among `itemids`, in any order.
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>>;
-    /// Stores a new item; `Refused` if its owner no longer exists.
-    async fn create(&self, item: &Item) -> BackendResult<Written>;
+    /// Stores a new item under the next item id (the draft's own `itemid` is ignored);
+    /// `Refused` if its owner no longer exists.
+    async fn create(&self, draft: &Item) -> BackendResult<Created>;
     /// Changes the present details of a live item of `owner`.
     async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite>;
     /// Soft delete; deleting a deleted item of one's own is `Done` again.

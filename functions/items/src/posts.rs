@@ -4,7 +4,7 @@ use crate::error::ItemError;
 use foof_shared::app::Services;
 use foof_shared::domain::item::{Item, ItemDetails};
 use foof_shared::http::Fields;
-use foof_shared::ports::{OwnerWrite, Written};
+use foof_shared::ports::{Created, OwnerWrite};
 
 /// The details in a request; absent fields are `None`. Numbers may be numeric strings.
 pub fn details_from(fields: &Fields) -> Result<ItemDetails, ItemError> {
@@ -21,10 +21,9 @@ pub fn details_from(fields: &Fields) -> Result<ItemDetails, ItemError> {
 
 pub async fn add(app: &Services, owner: i64, details: ItemDetails, sold: i64) -> Result<Item, ItemError> {
     let draft = Item::new_post(0, owner, details, sold)?;
-    let item = Item { itemid: app.ids.next_id("items").await?, ..draft };
-    match app.items.create(&item).await? {
-        Written::Done => Ok(item),
-        Written::Refused => Err(ItemError::Forbidden),
+    match app.items.create(&draft).await? {
+        Created::Done(itemid) => Ok(Item { itemid, ..draft }),
+        Created::Refused => Err(ItemError::Forbidden),
     }
 }
 

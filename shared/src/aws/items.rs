@@ -10,7 +10,9 @@ use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use super::batch::{get_by_ids, get_one};
 use super::postings::posting_changes;
 use super::transact::{query_all, transact, user_exists, Assignments};
-use crate::ports::{BackendResult, ItemStore, OwnerWrite, Reservation, Written};
+use super::claims::{Claimed, IdClaims};
+use crate::ports::{BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written};
+use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -24,6 +26,7 @@ pub struct DynamoItems {
     table: String,
     users: String,
     postings: String,
+    ids: IdClaims,
 }
 
 fn item_terms(item: &Item) -> DocumentTerms {
@@ -85,8 +88,14 @@ fn refusal(old: Option<Row>, owner: i64) -> BackendResult<OwnerWrite> {
 }
 
 impl DynamoItems {
-    pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, table: config.table("items"), users: config.table("users"), postings: config.table("postings") }
+    pub fn new(client: aws_sdk_dynamodb::Client, config: &Config, ids: Arc<dyn IdAllocator>) -> Self {
+        Self {
+            ids: IdClaims::new(client.clone(), config.table("counters"), "items", ids),
+            client,
+            table: config.table("items"),
+            users: config.table("users"),
+            postings: config.table("postings"),
+        }
     }
 
     /// `SET` on an existing item of `owner`, under an extra `condition` if given.
@@ -208,18 +217,22 @@ impl ItemStore for DynamoItems {
         get_one(&self.client, &self.table, "itemid", n(itemid)).await?.as_ref().map(item_from_row).transpose()
     }
 
-    async fn create(&self, item: &Item) -> BackendResult<Written> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item_row(item)))
-            .condition_expression("attribute_not_exists(itemid)")
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
-        let mut writes = vec![user_exists(&self.users, item.uuid)?, TransactWriteItem::builder().put(put).build()];
-        writes.extend(posting_changes(&self.postings, Corpus::Goods, item.itemid, &DocumentTerms::default(), &item_terms(item))?);
-        Ok(match transact(&self.client, writes).await? {
-            None => Written::Done,
-            Some(_) => Written::Refused,
+    async fn create(&self, draft: &Item) -> BackendResult<Created> {
+        let terms = item_terms(draft);
+        let writes_for = |itemid: i64| {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item_row(&Item { itemid, ..draft.clone() })))
+                .condition_expression("attribute_not_exists(itemid)")
+                .build()
+                .map_err(|e| corrupt(e.to_string()))?;
+            let mut writes = vec![user_exists(&self.users, draft.uuid)?, TransactWriteItem::builder().put(put).build()];
+            writes.extend(posting_changes(&self.postings, Corpus::Goods, itemid, &DocumentTerms::default(), &terms)?);
+            Ok(writes)
+        };
+        Ok(match self.ids.write_with_next_id(writes_for).await? {
+            Claimed::Done(itemid) => Created::Done(itemid),
+            Claimed::Refused(_) => Created::Refused,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod attributes;
 mod batch;
+mod claims;
 mod codes;
 mod errors;
 mod favorites;

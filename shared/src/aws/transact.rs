@@ -3,24 +3,50 @@
 
 use super::attributes::{n, Item as Row};
 use super::errors::{corrupt, unavailable};
-use crate::ports::BackendResult;
+use crate::ports::{BackendError, BackendResult};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use std::collections::HashMap;
 
+/// Why DynamoDB cancelled a transaction; nothing of it was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cancelled {
+    /// The condition of write `i` (the first such) did not hold.
+    Condition(usize),
+    /// Another transaction was changing one of the same rows at that moment.
+    Conflict,
+}
+
 /// Runs the writes as one transaction. `Ok(None)`: all applied; `Ok(Some(i))`: nothing applied
 /// because the condition of write `i` (the first such) did not hold.
 pub(crate) async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> BackendResult<Option<usize>> {
+    match try_transact(client, writes).await? {
+        Ok(()) => Ok(None),
+        Err(Cancelled::Condition(index)) => Ok(Some(index)),
+        Err(Cancelled::Conflict) => Err(conflicted()),
+    }
+}
+
+/// A conflict nobody retries: the caller answers 503 like any other backend failure.
+pub(crate) fn conflicted() -> BackendError {
+    BackendError::Unavailable("the transaction conflicted with another one".to_owned())
+}
+
+/// As [`transact`], telling a lost race on a row apart from an unmet condition.
+pub(crate) async fn try_transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> BackendResult<Result<(), Cancelled>> {
     match client.transact_write_items().set_transact_items(Some(writes)).send().await {
-        Ok(_) => Ok(None),
+        Ok(_) => Ok(Ok(())),
         Err(SdkError::ServiceError(e)) => match e.into_err() {
             TransactWriteItemsError::TransactionCanceledException(cancel) => {
-                let failed = cancel.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                match failed {
-                    Some(index) => Ok(Some(index)),
-                    None => Err(unavailable(TransactWriteItemsError::TransactionCanceledException(cancel))),
+                let reasons = cancel.cancellation_reasons();
+                if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                    Ok(Err(Cancelled::Condition(index)))
+                } else if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                    Ok(Err(Cancelled::Conflict))
+                } else {
+                    Err(unavailable(TransactWriteItemsError::TransactionCanceledException(cancel)))
                 }
             }
             other => Err(unavailable(other)),

@@ -43,7 +43,7 @@ impl Endpoint {
     fn documented_calls(self) -> usize {
         match self {
             Endpoint::Login => 3,
-            Endpoint::AddItem => 2,
+            Endpoint::AddItem => 1,
             Endpoint::GetItem | Endpoint::FetchNew => 1,
             Endpoint::Search => query_terms(SEARCH_QUERY).len() + 2,
         }
@@ -133,6 +133,9 @@ pub async fn measure(devserver: &Path) -> Vec<Warm> {
         let cpu_ms = (cpu_ticks(pid) - cpu_before) as f64 * 1000.0 / ticks / requests as f64;
         latencies.sort_by(f64::total_cmp);
         const COUNTED: u64 = 20;
+        // Warm means warm: the first request of a container may take slower paths (an add
+        // reserves its id with an extra call until the container has seen the counter).
+        endpoint.call(&local, &local_user, local_item).await;
         let calls_before = aws_calls();
         for _ in 0..COUNTED {
             endpoint.call(&local, &local_user, local_item).await;

@@ -1,0 +1,89 @@
+//! Ids claimed inside the transaction that uses them.
+//!
+//! Taking an id with `ADD` on the counter is a call of its own, and the SDK's cost per call is
+//! mostly fixed, so for a small write it is about half the work. A container instead remembers
+//! the last id it saw and adds "move the counter from that id to the next" to the write's own
+//! transaction. While no other container has written in between, that is the whole write: one
+//! call. If the counter moved, or another transaction held it, the claim fails without applying
+//! anything, and the write falls back to reserving an id with `ADD` first (the two-call path),
+//! which also brings this container's view up to date. Ids stay unique, increasing in commit
+//! order, and gap-free except where a reserved id's write then fails.
+
+use super::attributes::{n, s};
+use super::errors::corrupt;
+use super::transact::{conflicted, try_transact, Cancelled};
+use crate::ports::{BackendResult, IdAllocator};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// The outcome of a write that needed a new id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claimed {
+    /// Written under this id.
+    Done(i64),
+    /// Nothing written: the condition of the caller's write `i` did not hold.
+    Refused(usize),
+}
+
+pub(crate) struct IdClaims {
+    client: aws_sdk_dynamodb::Client,
+    counters: String,
+    sequence: &'static str,
+    reserve: Arc<dyn IdAllocator>,
+    /// The largest id of the sequence this container has seen; 0 until it has seen one.
+    last_seen: AtomicI64,
+}
+
+impl IdClaims {
+    pub fn new(client: aws_sdk_dynamodb::Client, counters: String, sequence: &'static str, reserve: Arc<dyn IdAllocator>) -> Self {
+        Self { client, counters, sequence, reserve, last_seen: AtomicI64::new(0) }
+    }
+
+    /// Runs `writes_for(id)` as one transaction under the next id of the sequence.
+    pub async fn write_with_next_id<F>(&self, writes_for: F) -> BackendResult<Claimed>
+    where
+        F: Fn(i64) -> BackendResult<Vec<TransactWriteItem>>,
+    {
+        let last_seen = self.last_seen.load(Ordering::Relaxed);
+        if last_seen > 0 {
+            let id = last_seen + 1;
+            let mut writes = vec![self.claim(last_seen)?];
+            writes.extend(writes_for(id)?);
+            match try_transact(&self.client, writes).await? {
+                Ok(()) => return Ok(self.seen(id)),
+                Err(Cancelled::Condition(0) | Cancelled::Conflict) => {}
+                Err(Cancelled::Condition(index)) => return Ok(Claimed::Refused(index - 1)),
+            }
+        }
+        let id = self.reserve.next_id(self.sequence).await?;
+        match try_transact(&self.client, writes_for(id)?).await? {
+            Ok(()) => Ok(self.seen(id)),
+            Err(Cancelled::Condition(index)) => {
+                self.last_seen.fetch_max(id, Ordering::Relaxed);
+                Ok(Claimed::Refused(index))
+            }
+            Err(Cancelled::Conflict) => Err(conflicted()),
+        }
+    }
+
+    fn seen(&self, id: i64) -> Claimed {
+        self.last_seen.fetch_max(id, Ordering::Relaxed);
+        Claimed::Done(id)
+    }
+
+    /// Moves the counter from `last_seen` to the next id, only if nobody else moved it.
+    fn claim(&self, last_seen: i64) -> BackendResult<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.counters)
+            .key("name", s(self.sequence))
+            .update_expression("SET #value = :next")
+            .condition_expression("#value = :last")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":next", n(last_seen + 1))
+            .expression_attribute_values(":last", n(last_seen))
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}

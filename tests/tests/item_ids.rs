@@ -1,0 +1,66 @@
+//! Item ids claimed inside the add's own transaction (docs/data-model.md, "Sequential ids"):
+//! two dev servers stand for two Lambda containers sharing the tables. The AWS call counter is
+//! process-wide, so this file holds a single test and nothing else runs beside it.
+
+use foof_shared::aws::aws_calls;
+use foof_shared::clock::SystemClock;
+use foof_shared::config::{Config, JwtSecret};
+use foof_shared::domain::tokens::TokenService;
+use foof_tests::{TestApp, TestUser};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Adds an item; its id and the AWS calls the add made.
+async fn add(app: &TestApp, token: &str, title: &str) -> (Option<i64>, u64) {
+    let before = aws_calls();
+    let reply = app
+        .post("/item/add", json!({"token": token, "title": title, "type": 1, "price": 10, "depreciatione": 90, "note": "n", "sold": 1}))
+        .await;
+    let calls = aws_calls() - before;
+    if reply.status == 403 {
+        reply.assert_forbidden();
+        return (None, calls);
+    }
+    assert_eq!(reply.body["status"], "success", "{reply:?}");
+    (Some(reply.body["data"]["itemid"].as_i64().unwrap()), calls)
+}
+
+/// A valid login token for a user id nobody registered.
+fn token_of_a_missing_user() -> String {
+    let config = Config::from_env().unwrap();
+    let JwtSecret::Value(secret) = config.jwt_secret else { panic!("the tests run with JWT_SECRET set") };
+    let tokens = TokenService::new(secret.as_bytes(), config.login_token_lifetime, config.mail_token_lifetime, Arc::new(SystemClock));
+    tokens.issue_login(i64::from(i32::MAX))
+}
+
+async fn title_of(app: &TestApp, itemid: i64) -> String {
+    app.get(&format!("/item/{itemid}")).await.body["title"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containers() {
+    let (first, second) = (TestApp::spawn().await, TestApp::spawn().await);
+    let seller: TestUser = first.register().await;
+
+    let (a1, cold) = add(&first, &seller.token, "a1").await;
+    assert_eq!(cold, 2, "a container's first add reserves an id, then writes");
+    let (a2, warm) = add(&first, &seller.token, "a2").await;
+    assert_eq!(warm, 1, "a warm container claims the id inside the write");
+    let (b1, _) = add(&second, &seller.token, "b1").await;
+    let (a3, stale) = add(&first, &seller.token, "a3").await;
+    assert_eq!(stale, 3, "the claim fails because the other container moved the counter; reserve, then write");
+
+    let (refused, calls) = add(&first, &token_of_a_missing_user(), "nobody's").await;
+    assert_eq!((refused, calls), (None, 1), "an owner that does not exist refuses the whole transaction");
+    let (a4, warm_again) = add(&first, &seller.token, "a4").await;
+    assert_eq!(warm_again, 1);
+
+    let ids: Vec<i64> = [a1, a2, b1, a3, a4].into_iter().map(Option::unwrap).collect();
+    let start = ids[0];
+    assert_eq!(ids, (start..start + 5).collect::<Vec<_>>(), "unique, in commit order, and the refused add used no id");
+    for (id, title) in ids.iter().zip(["a1", "a2", "b1", "a3", "a4"]) {
+        assert_eq!(title_of(&second, *id).await, title);
+    }
+    let published = first.post("/user/published", json!({"uuid": seller.uuid})).await.body;
+    assert_eq!(published.as_array().unwrap().len(), 5);
+}
