@@ -48,19 +48,22 @@ async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containe
     assert_eq!(warm, 1, "a warm container claims the id inside the write");
     let (b1, _) = add(&second, &seller.token, "b1").await;
     let (a3, stale) = add(&first, &seller.token, "a3").await;
-    assert_eq!(stale, 3, "the claim fails because the other container moved the counter; reserve, then write");
+    assert_eq!(stale, 2, "the claim fails because the other container moved the counter, and claims again from its value");
 
     let (refused, calls) = add(&first, &token_of_a_missing_user(), "nobody's").await;
     assert_eq!((refused, calls), (None, 1), "an owner that does not exist refuses the whole transaction");
     let (a4, warm_again) = add(&first, &seller.token, "a4").await;
     assert_eq!(warm_again, 1);
+    let (b2, stale_again) = add(&second, &seller.token, "b2").await;
+    assert_eq!(stale_again, 2);
 
-    let ids: Vec<i64> = [a1, a2, b1, a3, a4].into_iter().map(Option::unwrap).collect();
+    let titles = ["a1", "a2", "b1", "a3", "a4", "b2"];
+    let ids: Vec<i64> = [a1, a2, b1, a3, a4, b2].into_iter().map(Option::unwrap).collect();
     let start = ids[0];
-    assert_eq!(ids, (start..start + 5).collect::<Vec<_>>(), "unique, in commit order, and the refused add used no id");
-    for (id, title) in ids.iter().zip(["a1", "a2", "b1", "a3", "a4"]) {
+    assert_eq!(ids, (start..start + 6).collect::<Vec<_>>(), "unique, in commit order, and the refused add used no id");
+    for (id, title) in ids.iter().zip(titles) {
         assert_eq!(title_of(&second, *id).await, title);
     }
     let published = first.post("/user/published", json!({"uuid": seller.uuid})).await.body;
-    assert_eq!(published.as_array().unwrap().len(), 5);
+    assert_eq!(published.as_array().unwrap().len(), titles.len());
 }

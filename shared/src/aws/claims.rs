@@ -1,21 +1,27 @@
 //! Ids claimed inside the transaction that uses them.
 //!
 //! Taking an id with `ADD` on the counter is a call of its own, and the SDK's cost per call is
-//! mostly fixed, so for a small write it is about half the work. A container instead remembers
-//! the last id it saw and adds "move the counter from that id to the next" to the write's own
-//! transaction. While no other container has written in between, that is the whole write: one
-//! call. If the counter moved, or another transaction held it, the claim fails without applying
-//! anything, and the write falls back to reserving an id with `ADD` first (the two-call path),
-//! which also brings this container's view up to date. Ids stay unique, increasing in commit
-//! order, and gap-free except where a reserved id's write then fails.
+//! mostly fixed, so for a small write it is a large share of the work. A container instead
+//! remembers the last id it saw and puts "move the counter from that id to the next" into the
+//! write's own transaction. While no other container has written in between, that is the whole
+//! write: one call. If the counter moved, the claim fails without applying anything and returns
+//! the counter as it is, and the write claims again from there (two calls, as with `ADD`). A
+//! cold container, or one that keeps losing races, reserves an id with `ADD` first. Ids stay
+//! unique, increasing in commit order, and gap-free except where a reserved id's write fails.
 
-use super::attributes::{n, s};
+use super::attributes::{n, number, s};
 use super::errors::corrupt;
 use super::transact::{conflicted, try_transact, Cancelled};
 use crate::ports::{BackendResult, IdAllocator};
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+
+/// Claims one write tries before it reserves its id instead: the second uses the counter value
+/// the first one's failure returned, so only a container that keeps losing races pays more.
+const CLAIMS: usize = 2;
+/// The counter's attribute (`docs/data-model.md`, table `counters`).
+const VALUE: &str = "value";
 
 /// The outcome of a write that needed a new id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,21 +51,28 @@ impl IdClaims {
     where
         F: Fn(i64) -> BackendResult<Vec<TransactWriteItem>>,
     {
-        let last_seen = self.last_seen.load(Ordering::Relaxed);
-        if last_seen > 0 {
+        let mut last_seen = self.last_seen.load(Ordering::Relaxed);
+        for _ in 0..CLAIMS {
+            if last_seen == 0 {
+                break;
+            }
             let id = last_seen + 1;
             let mut writes = vec![self.claim(last_seen)?];
             writes.extend(writes_for(id)?);
             match try_transact(&self.client, writes).await? {
                 Ok(()) => return Ok(self.seen(id)),
-                Err(Cancelled::Condition(0) | Cancelled::Conflict) => {}
-                Err(Cancelled::Condition(index)) => return Ok(Claimed::Refused(index - 1)),
+                Err(Cancelled::Condition { index: 0, old }) => {
+                    last_seen = old.as_ref().map_or(Ok(0), |counter| number(counter, VALUE))?;
+                    self.last_seen.fetch_max(last_seen, Ordering::Relaxed);
+                }
+                Err(Cancelled::Condition { index, .. }) => return Ok(Claimed::Refused(index - 1)),
+                Err(Cancelled::Conflict) => break,
             }
         }
         let id = self.reserve.next_id(self.sequence).await?;
         match try_transact(&self.client, writes_for(id)?).await? {
             Ok(()) => Ok(self.seen(id)),
-            Err(Cancelled::Condition(index)) => {
+            Err(Cancelled::Condition { index, .. }) => {
                 self.last_seen.fetch_max(id, Ordering::Relaxed);
                 Ok(Claimed::Refused(index))
             }
@@ -79,9 +92,10 @@ impl IdClaims {
             .key("name", s(self.sequence))
             .update_expression("SET #value = :next")
             .condition_expression("#value = :last")
-            .expression_attribute_names("#value", "value")
+            .expression_attribute_names("#value", VALUE)
             .expression_attribute_values(":next", n(last_seen + 1))
             .expression_attribute_values(":last", n(last_seen))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
         Ok(TransactWriteItem::builder().update(update).build())

@@ -11,10 +11,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem}
 use std::collections::HashMap;
 
 /// Why DynamoDB cancelled a transaction; nothing of it was applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cancelled {
-    /// The condition of write `i` (the first such) did not hold.
-    Condition(usize),
+    /// The condition of write `index` (the first such) did not hold; `old` is that row as it
+    /// was, if the write asked for it (`ReturnValuesOnConditionCheckFailure`) and it exists.
+    Condition { index: usize, old: Option<Row> },
     /// Another transaction was changing one of the same rows at that moment.
     Conflict,
 }
@@ -24,7 +25,7 @@ pub(crate) enum Cancelled {
 pub(crate) async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> BackendResult<Option<usize>> {
     match try_transact(client, writes).await? {
         Ok(()) => Ok(None),
-        Err(Cancelled::Condition(index)) => Ok(Some(index)),
+        Err(Cancelled::Condition { index, .. }) => Ok(Some(index)),
         Err(Cancelled::Conflict) => Err(conflicted()),
     }
 }
@@ -42,7 +43,7 @@ pub(crate) async fn try_transact(client: &aws_sdk_dynamodb::Client, writes: Vec<
             TransactWriteItemsError::TransactionCanceledException(cancel) => {
                 let reasons = cancel.cancellation_reasons();
                 if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
-                    Ok(Err(Cancelled::Condition(index)))
+                    Ok(Err(Cancelled::Condition { index, old: reasons[index].item().cloned() }))
                 } else if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
                     Ok(Err(Cancelled::Conflict))
                 } else {
