@@ -5,7 +5,14 @@ use super::batch::get_one;
 use super::errors::{corrupt, unavailable};
 use crate::ports::{BackendResult, IdAllocator};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::ReturnValue;
+use std::time::Duration;
+
+/// A plain `ADD` on a counter row that an item add is claiming inside its transaction at that
+/// moment (shared/src/aws/claims.rs) is refused with `TransactionConflict`, which the SDK does not
+/// retry; nothing was applied, so it is safe to try again shortly.
+const CONFLICT_RETRIES: u32 = 4;
 
 pub struct DynamoIds {
     client: aws_sdk_dynamodb::Client,
@@ -26,7 +33,7 @@ impl IdAllocator for DynamoIds {
 
     async fn next_ids(&self, sequence: &str, count: usize) -> BackendResult<i64> {
         let count = i64::try_from(count).map_err(|_| corrupt("id block too large"))?;
-        let reply = self
+        let add = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -34,12 +41,21 @@ impl IdAllocator for DynamoIds {
             .update_expression("ADD #value :count")
             .expression_attribute_names("#value", "value")
             .expression_attribute_values(":count", n(count))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
-        Ok(number(&attributes, "value")? - count + 1)
+            .return_values(ReturnValue::UpdatedNew);
+        let mut attempt = 0;
+        loop {
+            match add.clone().send().await {
+                Ok(reply) => {
+                    let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
+                    return Ok(number(&attributes, "value")? - count + 1);
+                }
+                Err(SdkError::ServiceError(e)) if e.err().is_transaction_conflict_exception() && attempt < CONFLICT_RETRIES => {
+                    tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
     }
 
     async fn issued(&self, sequence: &str) -> BackendResult<i64> {

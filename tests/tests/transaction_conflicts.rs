@@ -1,0 +1,114 @@
+//! DynamoDB's transaction conflicts, which DynamoDB Local does not produce: a stand-in endpoint
+//! answers a scripted sequence of replies in DynamoDB's JSON protocol, and the real adapters
+//! talk to it with the real SDK client.
+
+use axum::http::{header::CONTENT_TYPE, HeaderMap, StatusCode};
+use foof_shared::app::{App, Services};
+use foof_shared::clock::SystemClock;
+use foof_shared::config::Config;
+use foof_shared::domain::item::{Item, ItemDetails};
+use foof_shared::ports::{BackendError, Created};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// One scripted reply: the operation it expects, the HTTP status and the body.
+type Step = (&'static str, u16, Value);
+
+struct Script {
+    replies: Mutex<VecDeque<Step>>,
+    /// The operations received, in order (the `X-Amz-Target` after the dot).
+    received: Mutex<Vec<String>>,
+}
+
+fn conflict_exception() -> Value {
+    json!({"__type": "com.amazonaws.dynamodb.v20120810#TransactionConflictException", "message": "Transaction is ongoing for the item"})
+}
+
+fn counter_value(value: i64) -> Value {
+    json!({"Attributes": {"value": {"N": value.to_string()}}})
+}
+
+/// Serves `steps` in order; a request the script does not expect gets a 500 (so the test fails).
+async fn scripted_dynamodb(steps: Vec<Step>) -> (String, Arc<Script>) {
+    let script = Arc::new(Script { replies: Mutex::new(steps.into()), received: Mutex::new(Vec::new()) });
+    let state = script.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |headers: HeaderMap| {
+            let script = state.clone();
+            async move {
+                let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok()).unwrap_or_default();
+                let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+                script.received.lock().unwrap().push(operation.clone());
+                let (status, body) = match script.replies.lock().unwrap().pop_front() {
+                    Some((expected, status, body)) if expected == operation => (StatusCode::from_u16(status).unwrap(), body),
+                    _ => (StatusCode::INTERNAL_SERVER_ERROR, json!({"__type": "UnexpectedRequest", "message": operation})),
+                };
+                (status, [(CONTENT_TYPE, "application/x-amz-json-1.0")], body.to_string())
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}"), script)
+}
+
+async fn services_over(endpoint: String) -> App {
+    let mut config = Config::from_env().expect("configuration");
+    config.endpoints.dynamodb = Some(endpoint);
+    Services::from_config(config, Arc::new(SystemClock)).await.expect("services start")
+}
+
+fn draft() -> Item {
+    let details = ItemDetails { title: Some("自行车".into()), kind: Some(1), price: Some(50.0), depreciatione: Some(80), note: Some("n".into()) };
+    Item::new_post(0, 1, details, 1).unwrap()
+}
+
+#[tokio::test]
+async fn an_id_reservation_waits_out_a_transaction_holding_the_counter() {
+    let (endpoint, script) = scripted_dynamodb(vec![
+        ("UpdateItem", 400, conflict_exception()),
+        ("UpdateItem", 400, conflict_exception()),
+        ("UpdateItem", 200, counter_value(42)),
+    ])
+    .await;
+    let app = services_over(endpoint).await;
+    assert_eq!(app.ids.next_id("chats").await.unwrap(), 42);
+    assert_eq!(script.received.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn an_id_reservation_gives_up_when_the_counter_stays_held() {
+    let (endpoint, script) = scripted_dynamodb(vec![("UpdateItem", 400, conflict_exception()); 5]).await;
+    let app = services_over(endpoint).await;
+    assert!(matches!(app.ids.next_id("chats").await, Err(BackendError::Unavailable(_))));
+    assert_eq!(script.received.lock().unwrap().len(), 5, "the first try and 4 retries, then the caller answers 503");
+}
+
+#[tokio::test]
+async fn an_add_whose_claim_meets_another_transaction_reserves_its_id_instead() {
+    let cancelled = json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None, None]",
+        "CancellationReasons": [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}, {"Code": "None"}, {"Code": "None"}],
+    });
+    let (endpoint, script) = scripted_dynamodb(vec![
+        // Cold: reserve 7, write.
+        ("UpdateItem", 200, counter_value(7)),
+        ("TransactWriteItems", 200, json!({})),
+        // Warm: the claim of 8 meets another add's transaction on the counter; reserving waits
+        // out one plain-write conflict and gets 9.
+        ("TransactWriteItems", 400, cancelled),
+        ("UpdateItem", 400, conflict_exception()),
+        ("UpdateItem", 200, counter_value(9)),
+        ("TransactWriteItems", 200, json!({})),
+    ])
+    .await;
+    let app = services_over(endpoint).await;
+    assert_eq!(app.items.create(&draft()).await.unwrap(), Created::Done(7));
+    assert_eq!(app.items.create(&draft()).await.unwrap(), Created::Done(9));
+    let received = script.received.lock().unwrap().clone();
+    assert_eq!(received, ["UpdateItem", "TransactWriteItems", "TransactWriteItems", "UpdateItem", "UpdateItem", "TransactWriteItems"]);
+}
