@@ -36,7 +36,7 @@ pub enum Written {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
     Done(i64),
-    /// The precondition failed (the owner no longer exists); nothing was stored.
+    /// A precondition failed (e.g. the owner no longer exists); nothing was stored.
     Refused,
 }
 

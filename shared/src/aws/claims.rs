@@ -12,7 +12,7 @@
 use super::attributes::{n, number, s};
 use super::errors::corrupt;
 use super::transact::{conflicted, try_transact, Cancelled};
-use crate::ports::{BackendResult, IdAllocator};
+use crate::ports::{BackendResult, Created, IdAllocator};
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -22,15 +22,6 @@ use std::sync::Arc;
 const CLAIMS: usize = 2;
 /// The counter's attribute (`docs/data-model.md`, table `counters`).
 const VALUE: &str = "value";
-
-/// The outcome of a write that needed a new id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Claimed {
-    /// Written under this id.
-    Done(i64),
-    /// Nothing written: the condition of the caller's write `i` did not hold.
-    Refused(usize),
-}
 
 pub(crate) struct IdClaims {
     client: aws_sdk_dynamodb::Client,
@@ -47,7 +38,7 @@ impl IdClaims {
     }
 
     /// Runs `writes_for(id)` as one transaction under the next id of the sequence.
-    pub async fn write_with_next_id<F>(&self, writes_for: F) -> BackendResult<Claimed>
+    pub async fn write_with_next_id<F>(&self, writes_for: F) -> BackendResult<Created>
     where
         F: Fn(i64) -> BackendResult<Vec<TransactWriteItem>>,
     {
@@ -65,24 +56,24 @@ impl IdClaims {
                     last_seen = old.as_ref().map_or(Ok(0), |counter| number(counter, VALUE))?;
                     self.last_seen.fetch_max(last_seen, Ordering::Relaxed);
                 }
-                Err(Cancelled::Condition { index, .. }) => return Ok(Claimed::Refused(index - 1)),
+                Err(Cancelled::Condition { .. }) => return Ok(Created::Refused),
                 Err(Cancelled::Conflict) => break,
             }
         }
         let id = self.reserve.next_id(self.sequence).await?;
         match try_transact(&self.client, writes_for(id)?).await? {
             Ok(()) => Ok(self.seen(id)),
-            Err(Cancelled::Condition { index, .. }) => {
+            Err(Cancelled::Condition { .. }) => {
                 self.last_seen.fetch_max(id, Ordering::Relaxed);
-                Ok(Claimed::Refused(index))
+                Ok(Created::Refused)
             }
             Err(Cancelled::Conflict) => Err(conflicted()),
         }
     }
 
-    fn seen(&self, id: i64) -> Claimed {
+    fn seen(&self, id: i64) -> Created {
         self.last_seen.fetch_max(id, Ordering::Relaxed);
-        Claimed::Done(id)
+        Created::Done(id)
     }
 
     /// Moves the counter from `last_seen` to the next id, only if nobody else moved it.

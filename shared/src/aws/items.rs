@@ -10,13 +10,13 @@ use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use super::batch::{get_by_ids, get_one};
 use super::postings::posting_changes;
 use super::transact::{query_all, transact, user_exists, Assignments};
-use super::claims::{Claimed, IdClaims};
+use super::claims::IdClaims;
 use crate::ports::{BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written};
-use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use std::sync::Arc;
 
 /// Attempts of a read-then-transact write that lost a race (the item changed in between).
 const ATTEMPTS: usize = 3;
@@ -230,10 +230,7 @@ impl ItemStore for DynamoItems {
             writes.extend(posting_changes(&self.postings, Corpus::Goods, itemid, &DocumentTerms::default(), &terms)?);
             Ok(writes)
         };
-        Ok(match self.ids.write_with_next_id(writes_for).await? {
-            Claimed::Done(itemid) => Created::Done(itemid),
-            Claimed::Refused(_) => Created::Refused,
-        })
+        self.ids.write_with_next_id(writes_for).await
     }
 
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
