@@ -11,6 +11,7 @@
 
 use super::attributes::{n, number, s};
 use super::errors::corrupt;
+use super::ids::COUNTER_VALUE;
 use super::transact::{conflicted, try_transact, Cancelled};
 use crate::ports::{BackendResult, Created, IdAllocator};
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
@@ -20,8 +21,6 @@ use std::sync::Arc;
 /// Claims one write tries before it reserves its id instead: the second uses the counter value
 /// the first one's failure returned, so only a container that keeps losing races pays more.
 const CLAIMS: usize = 2;
-/// The counter's attribute (`docs/data-model.md`, table `counters`).
-const VALUE: &str = "value";
 
 pub(crate) struct IdClaims {
     client: aws_sdk_dynamodb::Client,
@@ -53,7 +52,7 @@ impl IdClaims {
             match try_transact(&self.client, writes).await? {
                 Ok(()) => return Ok(self.seen(id)),
                 Err(Cancelled::Condition { index: 0, old }) => {
-                    last_seen = old.as_ref().map_or(Ok(0), |counter| number(counter, VALUE))?;
+                    last_seen = old.as_ref().map_or(Ok(0), |counter| number(counter, COUNTER_VALUE))?;
                     self.last_seen.fetch_max(last_seen, Ordering::Relaxed);
                 }
                 Err(Cancelled::Condition { .. }) => return Ok(Created::Refused),
@@ -83,7 +82,7 @@ impl IdClaims {
             .key("name", s(self.sequence))
             .update_expression("SET #value = :next")
             .condition_expression("#value = :last")
-            .expression_attribute_names("#value", VALUE)
+            .expression_attribute_names("#value", COUNTER_VALUE)
             .expression_attribute_values(":next", n(last_seen + 1))
             .expression_attribute_values(":last", n(last_seen))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)

@@ -13,6 +13,8 @@ use std::time::Duration;
 /// moment (shared/src/aws/claims.rs) is refused with `TransactionConflict`, which the SDK does not
 /// retry; nothing was applied, so it is safe to try again shortly.
 const CONFLICT_RETRIES: u32 = 4;
+/// The counter row's attribute holding the largest id issued (`docs/data-model.md`, `counters`).
+pub(super) const COUNTER_VALUE: &str = "value";
 
 pub struct DynamoIds {
     client: aws_sdk_dynamodb::Client,
@@ -39,7 +41,7 @@ impl IdAllocator for DynamoIds {
             .table_name(&self.table)
             .key("name", s(sequence))
             .update_expression("ADD #value :count")
-            .expression_attribute_names("#value", "value")
+            .expression_attribute_names("#value", COUNTER_VALUE)
             .expression_attribute_values(":count", n(count))
             .return_values(ReturnValue::UpdatedNew);
         let mut attempt = 0;
@@ -47,7 +49,7 @@ impl IdAllocator for DynamoIds {
             match add.clone().send().await {
                 Ok(reply) => {
                     let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
-                    return Ok(number(&attributes, "value")? - count + 1);
+                    return Ok(number(&attributes, COUNTER_VALUE)? - count + 1);
                 }
                 Err(SdkError::ServiceError(e)) if e.err().is_transaction_conflict_exception() && attempt < CONFLICT_RETRIES => {
                     tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
@@ -59,6 +61,6 @@ impl IdAllocator for DynamoIds {
     }
 
     async fn issued(&self, sequence: &str) -> BackendResult<i64> {
-        get_one(&self.client, &self.table, "name", s(sequence)).await?.as_ref().map_or(Ok(0), |row| number(row, "value"))
+        get_one(&self.client, &self.table, "name", s(sequence)).await?.as_ref().map_or(Ok(0), |row| number(row, COUNTER_VALUE))
     }
 }
