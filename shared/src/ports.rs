@@ -2,11 +2,11 @@
 //! these; tests of pure rules need none of them.
 
 use crate::domain::codes::CodePolicy;
-use crate::domain::item::{Item, ItemDetails};
+use crate::domain::item::{Item, ItemDetails, Listing};
 use crate::domain::message::{Message, Page};
 use crate::domain::search::{Corpus, Posting};
 use std::collections::HashMap;
-use crate::domain::user::{ProfileChanges, User};
+use crate::domain::user::{ProfileChanges, PublicProfile, User};
 use async_trait::async_trait;
 use bytes::Bytes;
 use thiserror::Error;
@@ -70,8 +70,8 @@ pub trait SearchIndex: Send + Sync {
 #[async_trait]
 pub trait UserStore: Send + Sync {
     async fn get(&self, uuid: i64) -> BackendResult<Option<User>>;
-    /// The users that exist among `uuids`, in any order.
-    async fn get_many(&self, uuids: &[i64]) -> BackendResult<Vec<User>>;
+    /// The public profiles of the users that exist among `uuids`, in any order.
+    async fn public_profiles(&self, uuids: &[i64]) -> BackendResult<Vec<PublicProfile>>;
     /// The account registered with this phone (E.164).
     async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>>;
     /// Stores a new user and claims its phone atomically; `Refused` if the phone is taken.
@@ -141,6 +141,8 @@ pub trait ItemStore: Send + Sync {
     async fn get(&self, itemid: i64) -> BackendResult<Option<Item>>;
     /// The items that exist among `itemids`, in any order.
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>>;
+    /// What a search hit shows of the live items among `itemids`, in any order.
+    async fn listings(&self, itemids: &[i64]) -> BackendResult<Vec<Listing>>;
     /// Stores a new item under the next item id (the draft's own `itemid` is ignored);
     /// `Refused` if its owner no longer exists.
     async fn create(&self, draft: &Item) -> BackendResult<Created>;

@@ -41,7 +41,7 @@ pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) ->
     Ok(Found { total: ranked.len() - missing, hits })
 }
 
-/// The public `_source` of each found document: nothing private (no phone, idcard, studentid).
+/// The public `_source` of each found document.
 async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<i64, Value>, BackendError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -49,15 +49,14 @@ async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<
     Ok(match corpus {
         Corpus::Goods => app
             .items
-            .get_many(ids)
+            .listings(ids)
             .await?
             .into_iter()
-            .filter(|item| !item.deleted)
             .map(|item| (item.itemid, json!({"title": item.title, "note": item.note, "price": item.price})))
             .collect(),
         Corpus::Users => app
             .users
-            .get_many(ids)
+            .public_profiles(ids)
             .await?
             .into_iter()
             .map(|user| (user.uuid, json!({"username": user.username, "info": user.info, "address": user.address, "score": user.score})))

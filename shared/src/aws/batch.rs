@@ -66,11 +66,26 @@ pub(crate) async fn get_all(
 }
 
 /// The rows whose numeric key `key` is one of `ids` (absent ones are skipped), in any order:
-/// one BatchGetItem per 100 ids, in parallel.
-pub(crate) async fn get_by_ids(client: &aws_sdk_dynamodb::Client, table: &str, key: &str, ids: &[i64]) -> BackendResult<Vec<Row>> {
+/// one BatchGetItem per 100 ids, in parallel. `fields` limits what is read of each row (all
+/// of it when empty).
+pub(crate) async fn get_by_ids(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: &str,
+    ids: &[i64],
+    fields: &[&str],
+) -> BackendResult<Vec<Row>> {
     let batches = ids.chunks(100).map(|chunk| async move {
         let keys = chunk.iter().map(|id| Row::from([(key.to_owned(), super::attributes::n(*id))])).collect();
-        let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(|e| corrupt(e.to_string()))?;
+        let mut request = KeysAndAttributes::builder().set_keys(Some(keys));
+        if !fields.is_empty() {
+            // Placeholders, so that no field name can collide with a DynamoDB reserved word.
+            let names: Vec<String> = (0..fields.len()).map(|i| format!("#f{i}")).collect();
+            request = request
+                .projection_expression(names.join(", "))
+                .set_expression_attribute_names(Some(names.into_iter().zip(fields.iter().map(|f| (*f).to_owned())).collect()));
+        }
+        let request = request.build().map_err(|e| corrupt(e.to_string()))?;
         let mut found = get_all(client, HashMap::from([(table.to_owned(), request)])).await?;
         Ok::<_, crate::ports::BackendError>(found.remove(table).unwrap_or_default())
     });

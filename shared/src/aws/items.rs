@@ -5,7 +5,7 @@
 use super::attributes::{n, number, s, text, Item as Row};
 use super::errors::{condition_failed, corrupt, unavailable};
 use crate::config::Config;
-use crate::domain::item::{Item, ItemDetails};
+use crate::domain::item::{Item, ItemDetails, Listing};
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
 use super::batch::{get_by_ids, get_one};
 use super::postings::posting_changes;
@@ -52,24 +52,35 @@ pub(crate) fn item_row(item: &Item) -> Row {
     row
 }
 
+fn price(row: &Row) -> BackendResult<f64> {
+    match row.get("price") {
+        Some(AttributeValue::N(value)) => value.parse::<f64>().map_err(|_| corrupt("price is not a number")),
+        _ => Err(corrupt("price is missing")),
+    }
+}
+
+fn is_deleted(row: &Row) -> bool {
+    matches!(row.get("deleted"), Some(AttributeValue::Bool(true)))
+}
+
 pub(crate) fn item_from_row(row: &Row) -> BackendResult<Item> {
-    let price = match row.get("price") {
-        Some(AttributeValue::N(value)) => value.parse::<f64>().map_err(|_| corrupt("price is not a number"))?,
-        _ => return Err(corrupt("price is missing")),
-    };
     Ok(Item {
         itemid: number(row, "itemid")?,
         uuid: number(row, "uuid")?,
         title: text(row, "title")?,
         kind: number(row, "type")?,
-        price,
+        price: price(row)?,
         imgurl: text(row, "imgurl")?,
         depreciatione: number(row, "depreciatione")?,
         note: text(row, "note")?,
         sold: number(row, "sold")?,
         to: if row.contains_key("to") { number(row, "to")? } else { 0 },
-        deleted: matches!(row.get("deleted"), Some(AttributeValue::Bool(true))),
+        deleted: is_deleted(row),
     })
+}
+
+fn listing_from_row(row: &Row) -> BackendResult<Listing> {
+    Ok(Listing { itemid: number(row, "itemid")?, title: text(row, "title")?, note: text(row, "note")?, price: price(row)? })
 }
 
 /// Why an owner-only conditional write was refused, from the item as it was.
@@ -234,7 +245,12 @@ impl ItemStore for DynamoItems {
     }
 
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
-        get_by_ids(&self.client, &self.table, "itemid", itemids).await?.iter().map(item_from_row).collect()
+        get_by_ids(&self.client, &self.table, "itemid", itemids, &[]).await?.iter().map(item_from_row).collect()
+    }
+
+    async fn listings(&self, itemids: &[i64]) -> BackendResult<Vec<Listing>> {
+        let rows = get_by_ids(&self.client, &self.table, "itemid", itemids, &["itemid", "title", "note", "price", "deleted"]).await?;
+        rows.iter().filter(|row| !is_deleted(row)).map(listing_from_row).collect()
     }
 
     async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite> {

@@ -1,11 +1,11 @@
 //! The inverted index in DynamoDB: `{prefix}-postings`, one row per (term, document), keyed by
-//! `term` = `g#<term>` (goods) or `u#<term>` (users) and `doc`, holding in `f` the term's
-//! frequency in the primary and secondary field and the document's weighted length as
-//! `"p,s,len"`. One attribute instead of three because a search parses hundreds of these rows
-//! and the SDK's cost is per attribute. Rows are written in the same transactions as the
-//! documents they describe.
+//! `term` = `g#<term>` (goods) or `u#<term>` (users) and `doc`, holding in `f` the document,
+//! the term's frequency in the primary and secondary field and the document's weighted length
+//! as `"doc,p,s,len"`. A search reads only `f`: it parses hundreds of these rows, and the SDK's
+//! cost is per attribute, so the key's `doc` is repeated there rather than read a second time.
+//! Rows are written in the same transactions as the documents they describe.
 
-use super::attributes::{borrowed_text, n, number, s, Item as Row};
+use super::attributes::{borrowed_text, n, s, Item as Row};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::search::{Corpus, DocumentTerms, Posting, TermFrequency, MAX_POSTINGS_PER_TERM};
@@ -15,9 +15,8 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
 
-/// The packed `"p,s,len"` attribute, and what a search reads of a row.
+/// The packed `"doc,p,s,len"` attribute: all a search reads of a row.
 const FIELDS: &str = "f";
-const PROJECTION: &str = "doc, f";
 
 fn term_key(corpus: Corpus, term: &str) -> String {
     match corpus {
@@ -50,7 +49,7 @@ pub(crate) fn posting_changes(
             continue;
         }
         let mut row = key(corpus, term, doc);
-        row.insert(FIELDS.to_owned(), s(format!("{},{},{}", frequency.primary, frequency.secondary, new.length)));
+        row.insert(FIELDS.to_owned(), s(format!("{doc},{},{},{}", frequency.primary, frequency.secondary, new.length)));
         let put = Put::builder().table_name(table).set_item(Some(row)).build().map_err(|e| corrupt(e.to_string()))?;
         writes.push(TransactWriteItem::builder().put(put).build());
     }
@@ -59,10 +58,12 @@ pub(crate) fn posting_changes(
 
 fn posting_from_row(row: &Row) -> BackendResult<Posting> {
     let packed = borrowed_text(row, FIELDS)?;
-    let mut counts = packed.split(',').map(str::parse::<u32>);
-    let mut next = || counts.next().and_then(Result::ok).ok_or_else(|| corrupt(format!("posting fields {packed:?}")));
+    let bad = || corrupt(format!("posting fields {packed:?}"));
+    let (doc, counts) = packed.split_once(',').ok_or_else(bad)?;
+    let mut counts = counts.split(',').map(str::parse::<u32>);
+    let mut next = || counts.next().and_then(Result::ok).ok_or_else(bad);
     let (primary, secondary, length) = (next()?, next()?, next()?);
-    Ok(Posting { doc: number(row, "doc")?, frequency: TermFrequency { primary, secondary }, length })
+    Ok(Posting { doc: doc.parse().map_err(|_| bad())?, frequency: TermFrequency { primary, secondary }, length })
 }
 
 pub struct DynamoSearchIndex {
@@ -83,7 +84,7 @@ impl DynamoSearchIndex {
             .table_name(&self.table)
             .key_condition_expression("term = :term")
             .expression_attribute_values(":term", s(term_key(corpus, term)))
-            .projection_expression(PROJECTION)
+            .projection_expression(FIELDS)
             .scan_index_forward(false)
             .limit(MAX_POSTINGS_PER_TERM as i32)
             .send()
@@ -101,5 +102,40 @@ impl SearchIndex for DynamoSearchIndex {
         }))
         .await?;
         Ok(lists.into_iter().filter(|(_, list)| !list.is_empty()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::document_terms;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    fn written_rows(doc: i64, terms: &DocumentTerms) -> Vec<Row> {
+        let writes = posting_changes("postings", Corpus::Goods, doc, &DocumentTerms::default(), terms).unwrap();
+        writes.into_iter().map(|write| write.put.expect("a new document only puts").item).collect()
+    }
+
+    #[test]
+    fn a_written_posting_reads_back_from_its_packed_attribute_alone() {
+        let terms = document_terms("小米 小米", "充电宝 小米");
+        for mut row in written_rows(42, &terms) {
+            let term = match row.remove("term") {
+                Some(AttributeValue::S(term)) => term,
+                other => panic!("term key {other:?}"),
+            };
+            row.remove("doc");
+            let posting = posting_from_row(&row).unwrap();
+            let expected = terms.terms[term.strip_prefix("g#").unwrap()];
+            assert_eq!(posting, Posting { doc: 42, frequency: expected, length: terms.length });
+        }
+    }
+
+    #[test]
+    fn a_malformed_packed_attribute_is_corrupt_data() {
+        for packed in ["", "42", "42,1,0", "x,1,0,9", "42,1,-1,9"] {
+            let row = Row::from([(FIELDS.to_owned(), s(packed))]);
+            assert!(matches!(posting_from_row(&row), Err(BackendError::Corrupt(_))), "{packed:?}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use super::attributes::{n, number, s, text, Item};
 use super::errors::{condition_failed, corrupt, unavailable};
 use crate::config::Config;
 use crate::domain::search::{document_terms, Corpus, DocumentTerms};
-use crate::domain::user::{ProfileChanges, User};
+use crate::domain::user::{ProfileChanges, PublicProfile, User};
 use super::batch::{get_by_ids, get_one};
 use super::postings::posting_changes;
 use super::transact::{transact, Assignments};
@@ -108,6 +108,16 @@ fn user_from_item(item: &Item) -> BackendResult<User> {
     })
 }
 
+fn public_profile_from_item(item: &Item) -> BackendResult<PublicProfile> {
+    Ok(PublicProfile {
+        uuid: number(item, "uuid")?,
+        username: text(item, "username")?,
+        info: text(item, "info")?,
+        address: text(item, "address")?,
+        score: number(item, "score")?,
+    })
+}
+
 fn put(table: &str, item: Item, key: &str) -> BackendResult<TransactWriteItem> {
     let put = Put::builder()
         .table_name(table)
@@ -125,8 +135,9 @@ impl UserStore for DynamoUsers {
         get_one(&self.client, &self.users, "uuid", n(uuid)).await?.as_ref().map(user_from_item).transpose()
     }
 
-    async fn get_many(&self, uuids: &[i64]) -> BackendResult<Vec<User>> {
-        get_by_ids(&self.client, &self.users, "uuid", uuids).await?.iter().map(user_from_item).collect()
+    async fn public_profiles(&self, uuids: &[i64]) -> BackendResult<Vec<PublicProfile>> {
+        let rows = get_by_ids(&self.client, &self.users, "uuid", uuids, &["uuid", "username", "info", "address", "score"]).await?;
+        rows.iter().map(public_profile_from_item).collect()
     }
 
     async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>> {

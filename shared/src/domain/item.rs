@@ -39,6 +39,15 @@ pub struct Item {
     pub deleted: bool,
 }
 
+/// What a search hit shows of a live item: its `_source` and id, and nothing else is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub itemid: i64,
+    pub title: String,
+    pub note: String,
+    pub price: f64,
+}
+
 /// The editable part of an item: what `/item/add` takes and `/item/modify` may change.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemDetails {

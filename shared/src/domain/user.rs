@@ -76,6 +76,17 @@ impl User {
     }
 }
 
+/// What a user search hit shows: never a phone, idcard, studentid or password, which a
+/// search therefore never reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicProfile {
+    pub uuid: i64,
+    pub username: String,
+    pub info: String,
+    pub address: String,
+    pub score: i64,
+}
+
 /// The fields `/user/modify` may change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileChanges {
