@@ -6,6 +6,7 @@
 mod cold;
 mod report;
 mod search;
+mod search_shapes;
 mod warm;
 
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ async fn main() {
     report.cold = cold::measure(&release, 11).await;
     report.sizes = report::binary_sizes(&root().join("target/lambda"));
     eprintln!("bench: warm requests");
-    report.warm = warm::measure(&release.join("foof-devserver")).await;
+    (report.warm, report.search_shapes) = warm::measure(&release.join("foof-devserver")).await;
     eprintln!("bench: search at 1k and 10k items");
     report.search = search::measure(&[1_000, 10_000]).await;
     let markdown = report.markdown();

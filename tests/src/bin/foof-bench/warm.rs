@@ -3,6 +3,7 @@
 
 use foof_shared::aws::aws_calls;
 use foof_shared::domain::search::query_terms;
+use crate::search_shapes::ShapeRow;
 use foof_tests::{Outbox, TestApp, TestUser};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -71,7 +72,7 @@ async fn seed(app: &TestApp) -> (TestUser, i64) {
     (user, itemid)
 }
 
-fn cpu_ticks(pid: u32) -> u64 {
+pub fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after_name = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
@@ -79,7 +80,7 @@ fn cpu_ticks(pid: u32) -> u64 {
     fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-fn ticks_per_second() -> f64 {
+pub fn ticks_per_second() -> f64 {
     let out = std::process::Command::new("getconf").arg("CLK_TCK").output().ok();
     out.and_then(|o| String::from_utf8(o.stdout).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(100.0)
 }
@@ -108,7 +109,8 @@ async fn start_server(binary: &Path) -> (tokio::process::Child, String) {
     panic!("the dev server did not answer on {base}");
 }
 
-pub async fn measure(devserver: &Path) -> Vec<Warm> {
+/// The warm table, and search's CPU by query shape on the same server and corpus.
+pub async fn measure(devserver: &Path) -> (Vec<Warm>, Vec<ShapeRow>) {
     let (mut server, base) = start_server(devserver).await;
     let pid = server.id().unwrap();
     let remote = TestApp {
@@ -151,6 +153,7 @@ pub async fn measure(devserver: &Path) -> Vec<Warm> {
             documented_calls: endpoint.documented_calls(),
         });
     }
+    let shapes = crate::search_shapes::measure(&remote, pid, &local).await;
     server.kill().await.ok();
-    rows
+    (rows, shapes)
 }
