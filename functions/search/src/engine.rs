@@ -32,12 +32,12 @@ pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) ->
     let ranked = rank(documents, &postings);
     let top: Vec<(i64, f64)> = ranked.iter().take(size).copied().collect();
     let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
-    let sources = sources(app, corpus, &ids).await?;
-    let missing = ids.iter().filter(|id| !sources.contains_key(id)).count();
-    let hits = top
+    let mut sources = sources(app, corpus, &ids).await?;
+    let hits: Vec<Hit> = top
         .into_iter()
-        .filter_map(|(id, score)| sources.get(&id).map(|source| Hit { id, score, source: source.clone() }))
+        .filter_map(|(id, score)| sources.remove(&id).map(|source| Hit { id, score, source }))
         .collect();
+    let missing = ids.len() - hits.len();
     Ok(Found { total: ranked.len() - missing, hits })
 }
 
