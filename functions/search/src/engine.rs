@@ -4,13 +4,21 @@
 use foof_shared::app::Services;
 use foof_shared::domain::search::{query_terms, rank, Corpus};
 use foof_shared::ports::BackendError;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::collections::HashMap;
+
+/// A hit's public `_source`: nothing private is ever read for it.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Source {
+    Goods { title: String, note: String, price: f64 },
+    User { username: String, info: String, address: String, score: i64 },
+}
 
 pub struct Hit {
     pub id: i64,
     pub score: f64,
-    pub source: Value,
+    pub source: Source,
 }
 
 pub struct Found {
@@ -42,7 +50,7 @@ pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) ->
 }
 
 /// The public `_source` of each found document.
-async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<i64, Value>, BackendError> {
+async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<i64, Source>, BackendError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -52,14 +60,14 @@ async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<
             .listings(ids)
             .await?
             .into_iter()
-            .map(|item| (item.itemid, json!({"title": item.title, "note": item.note, "price": item.price})))
+            .map(|item| (item.itemid, Source::Goods { title: item.title, note: item.note, price: item.price }))
             .collect(),
         Corpus::Users => app
             .users
             .public_profiles(ids)
             .await?
             .into_iter()
-            .map(|user| (user.uuid, json!({"username": user.username, "info": user.info, "address": user.address, "score": user.score})))
+            .map(|user| (user.uuid, Source::User { username: user.username, info: user.info, address: user.address, score: user.score }))
             .collect(),
     })
 }

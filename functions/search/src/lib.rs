@@ -3,6 +3,7 @@
 
 mod engine;
 mod recommend;
+mod reply;
 
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -11,6 +12,7 @@ use foof_shared::domain::search::Corpus;
 use foof_shared::http::{path_id, Fields};
 use foof_shared::{ApiError, App};
 use serde_json::{json, Value};
+use reply::Envelope;
 use std::time::Instant;
 
 /// Hits returned when the request names no `size`, and the most it may name (the original
@@ -26,7 +28,7 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-async fn search(State(app): State<App>, fields: Fields) -> Result<Json<Value>, ApiError> {
+async fn search(State(app): State<App>, fields: Fields) -> Result<Json<Envelope>, ApiError> {
     let started = Instant::now();
     let corpus = match fields.text("method")?.as_deref() {
         Some("good") => Corpus::Goods,
@@ -39,21 +41,7 @@ async fn search(State(app): State<App>, fields: Fields) -> Result<Json<Value>, A
         return Err(ApiError::InvalidRequest);
     }
     let found = engine::search(&app, corpus, &query, size as usize).await?;
-    let (index, kind) = match corpus {
-        Corpus::Goods => ("index-goods", "goods"),
-        Corpus::Users => ("index-users", "users"),
-    };
-    let hits: Vec<Value> = found
-        .hits
-        .iter()
-        .map(|hit| json!({"_index": index, "_type": kind, "_id": hit.id.to_string(), "_score": hit.score, "_source": hit.source}))
-        .collect();
-    Ok(Json(json!({
-        "took": started.elapsed().as_millis() as u64,
-        "timed_out": false,
-        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-        "hits": {"total": found.total, "max_score": found.hits.first().map(|hit| hit.score), "hits": hits},
-    })))
+    Ok(Json(Envelope::new(corpus, found, started.elapsed().as_millis() as u64)))
 }
 
 async fn recommend(State(app): State<App>, Path(uuid): Path<String>) -> Result<Json<Value>, ApiError> {

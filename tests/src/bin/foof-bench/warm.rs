@@ -36,9 +36,9 @@ impl Endpoint {
     const ALL: [(Endpoint, &'static str, usize); 5] = [
         (Endpoint::Login, "POST /user/login", 60),
         (Endpoint::GetItem, "GET /item/{itemid}", 1500),
-        (Endpoint::AddItem, "POST /item/add", 400),
+        (Endpoint::AddItem, "POST /item/add", 1500),
         (Endpoint::FetchNew, "POST /user/chat/fetchnew", 1500),
-        (Endpoint::Search, "POST /item/search", 400),
+        (Endpoint::Search, "POST /item/search", 1000),
     ];
 
     fn documented_calls(self) -> usize {
