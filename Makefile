@@ -22,8 +22,8 @@ test-external:
 lint: setup
 	$(VENV)/sam validate --lint --template template.yaml --region us-east-1
 
-## bench: cold starts, warm latency, AWS calls and CPU per request, binary sizes, search at
-## 1k/10k items; prints one table and writes docs/performance.md
+## bench: cold starts, warm latency, AWS calls and CPU per request, search CPU by query shape,
+## binary sizes, search at 1k/10k items; prints the tables and writes docs/performance.md
 bench: build-lambda
 	cargo build --release --bins
 	scripts/with-emulators.sh target/release/foof-bench

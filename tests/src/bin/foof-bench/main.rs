@@ -1,5 +1,6 @@
-//! `make bench`: cold starts, warm latency, AWS calls and CPU per request, binary sizes, and
-//! search at 1k and 10k items, printed as one table and written to docs/performance.md.
+//! `make bench`: cold starts, warm latency, AWS calls and CPU per request (with search split by
+//! query shape), binary sizes, and search at 1k and 10k items, printed as tables and written to
+//! docs/performance.md.
 //! Runs against the emulators `scripts/with-emulators.sh` starts (fresh, so the search corpus
 //! is exactly what this bench seeds).
 

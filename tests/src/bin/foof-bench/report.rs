@@ -1,4 +1,4 @@
-//! The bench's one table, as Markdown.
+//! The bench's report, as Markdown.
 
 use crate::cold::ColdStart;
 use crate::search::SearchRow;
