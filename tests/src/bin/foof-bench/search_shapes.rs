@@ -2,7 +2,7 @@
 //! how many hits it returns. Run on the warm-request corpus (hundreds of near-identical
 //! listings, so every term reads its full 200 postings), on the same release dev server.
 
-use crate::warm::{cpu_ticks, ticks_per_second};
+use crate::warm::ProcessCpu;
 use foof_shared::aws::aws_calls;
 use foof_shared::domain::search::query_terms;
 use foof_tests::TestApp;
@@ -28,18 +28,17 @@ async fn search(app: &TestApp, query: &str, size: usize) -> Value {
     reply.body
 }
 
-/// `remote` is the dev server in process `pid` (for CPU), `local` the same code in this
-/// process (for the SDK call count).
-pub async fn measure(remote: &TestApp, pid: u32, local: &TestApp) -> Vec<ShapeRow> {
-    let ticks = ticks_per_second();
+/// `remote` is the dev server whose CPU `cpu` reads, `local` the same code in this process
+/// (for the SDK call count).
+pub async fn measure(remote: &TestApp, cpu: &ProcessCpu, local: &TestApp) -> Vec<ShapeRow> {
     let mut rows = Vec::new();
     for (query, size) in SHAPES {
         let hits = search(remote, query, size).await["hits"]["hits"].as_array().map_or(0, Vec::len);
-        let cpu_before = cpu_ticks(pid);
+        let cpu_before = cpu.used_ms();
         for _ in 0..REQUESTS {
             search(remote, query, size).await;
         }
-        let cpu_ms_per_request = (cpu_ticks(pid) - cpu_before) as f64 * 1000.0 / ticks / REQUESTS as f64;
+        let cpu_ms_per_request = (cpu.used_ms() - cpu_before) / REQUESTS as f64;
         let calls_before = aws_calls();
         for _ in 0..COUNTED {
             search(local, query, size).await;

@@ -72,7 +72,7 @@ async fn seed(app: &TestApp) -> (TestUser, i64) {
     (user, itemid)
 }
 
-pub fn cpu_ticks(pid: u32) -> u64 {
+fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after_name = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
@@ -80,9 +80,26 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-pub fn ticks_per_second() -> f64 {
+fn ticks_per_second() -> f64 {
     let out = std::process::Command::new("getconf").arg("CLK_TCK").output().ok();
     out.and_then(|o| String::from_utf8(o.stdout).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(100.0)
+}
+
+/// The CPU time (user + system) another process has used.
+pub struct ProcessCpu {
+    pid: u32,
+    ticks_per_second: f64,
+}
+
+impl ProcessCpu {
+    pub fn of(pid: u32) -> Self {
+        Self { pid, ticks_per_second: ticks_per_second() }
+    }
+
+    /// Milliseconds of CPU the process has used so far.
+    pub fn used_ms(&self) -> f64 {
+        cpu_ticks(self.pid) as f64 * 1000.0 / self.ticks_per_second
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -122,17 +139,17 @@ pub async fn measure(devserver: &Path) -> (Vec<Warm>, Vec<ShapeRow>) {
     let local = TestApp::spawn().await;
     let (remote_user, remote_item) = seed(&remote).await;
     let (local_user, local_item) = seed(&local).await;
-    let ticks = ticks_per_second();
+    let cpu = ProcessCpu::of(pid);
     let mut rows = Vec::new();
     for (endpoint, name, requests) in Endpoint::ALL {
         let mut latencies = Vec::with_capacity(requests);
-        let cpu_before = cpu_ticks(pid);
+        let cpu_before = cpu.used_ms();
         for _ in 0..requests {
             let started = Instant::now();
             endpoint.call(&remote, &remote_user, remote_item).await;
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        let cpu_ms = (cpu_ticks(pid) - cpu_before) as f64 * 1000.0 / ticks / requests as f64;
+        let cpu_ms = (cpu.used_ms() - cpu_before) / requests as f64;
         latencies.sort_by(f64::total_cmp);
         const COUNTED: u64 = 20;
         // Warm means warm: the first request of a container may take slower paths (an add
@@ -153,7 +170,7 @@ pub async fn measure(devserver: &Path) -> (Vec<Warm>, Vec<ShapeRow>) {
             documented_calls: endpoint.documented_calls(),
         });
     }
-    let shapes = crate::search_shapes::measure(&remote, pid, &local).await;
+    let shapes = crate::search_shapes::measure(&remote, &cpu, &local).await;
     server.kill().await.ok();
     (rows, shapes)
 }
