@@ -3,15 +3,29 @@ SHELL := /bin/bash
 VENV  := .venv/bin
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-external lint unit bench fuzz build-lambda sam-build setup clean-local
+.PHONY: run sam-local test test-sam-local test-iam test-external lint unit bench fuzz build-lambda sam-build setup clean-local
 
 ## run: the whole API on http://127.0.0.1:$${PORT:-4000} over local emulators (Ctrl-C stops all)
 run:
 	scripts/run.sh
 
-## test: template lint, unit tests, integration tests and a short fuzz run, against private emulators
+## sam-local: the whole API on http://127.0.0.1:$${PORT:-3000} through `sam local start-api`,
+## each function in its own container (installs and starts Docker's engine if needed)
+sam-local:
+	scripts/sam-local.sh serve
+
+## test: template lint, unit tests, integration tests, a short fuzz run, and the sam-local pass
+## with the IAM proof, against private emulators
 test: setup lint
 	scripts/with-emulators.sh scripts/test-all.sh
+
+## test-sam-local: every route through `sam local` compared with the dev server, then the IAM
+## proof over every AWS call the functions made (also `make test-iam`)
+test-sam-local: setup
+	$(VENV)/python -m unittest discover -s tests/deployed -p 'test_*.py'
+	scripts/with-emulators.sh scripts/sam-local.sh test
+
+test-iam: test-sam-local
 
 ## test-external: the suite against emulators that are already running (AWS_ENDPOINT_URL=…)
 test-external:

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Everything `make test` runs against one pair of emulators: a short schemathesis run, then
-# the Rust suite (unit, integration, Lambda runtime), whose totals end the output.
+# Everything `make test` runs against one pair of emulators: a short schemathesis run, the
+# Rust suite (unit, integration, Lambda runtime), then the deployed shape under `sam local`
+# (every route compared with the dev server, and the IAM proof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fuzz.sh "${FUZZ_EXAMPLES:-15}"
 scripts/cargo-test-summary.sh --workspace --locked --lib --bins --tests
+.venv/bin/python -m unittest discover -s tests/deployed -p 'test_*.py'
+scripts/sam-local.sh test

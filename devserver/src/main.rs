@@ -1,6 +1,6 @@
 //! `make run`: the whole FOOF API on http://127.0.0.1:$PORT (default 4000).
 
-use foof_shared::app::Services;
+use foof_shared::app::{LoginTokens, Services};
 use foof_shared::observability::init_logging;
 use std::net::SocketAddr;
 
@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000);
-    let app = Services::from_env().await?;
+    let app = Services::from_env(LoginTokens::Verified).await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     tracing::info!(port, "FOOF dev server listening");
     axum::serve(listener, foof_devserver::router(app).into_make_service_with_connect_info::<SocketAddr>())

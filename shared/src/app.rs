@@ -37,18 +37,28 @@ pub enum StartupError {
     Secret { name: String, reason: String },
 }
 
+/// Whether a function checks login tokens, and so needs the real JWT secret at cold start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginTokens {
+    Verified,
+    /// Search and images: no SSM read at cold start and no grant to make it. They are handed a
+    /// throwaway key, so a handler that began to check tokens would refuse them all.
+    NotUsed,
+}
+
 impl Services {
     /// Reads the environment and builds the AWS-backed adapters.
-    pub async fn from_env() -> Result<App, StartupError> {
-        Self::from_env_with_clock(Arc::new(SystemClock)).await
+    pub async fn from_env(login_tokens: LoginTokens) -> Result<App, StartupError> {
+        let config = Config::from_env()?;
+        let clients = AwsClients::load(&config).await;
+        let secret = match login_tokens {
+            LoginTokens::Verified => jwt_secret(&config, &clients).await?,
+            LoginTokens::NotUsed => random_secret(),
+        };
+        Ok(Arc::new(Self::assemble(config, clients, Arc::new(SystemClock), &secret)))
     }
 
-    /// As [`Services::from_env`], with an injected clock (tests move time forward).
-    pub async fn from_env_with_clock(clock: Arc<dyn Clock>) -> Result<App, StartupError> {
-        Self::from_config(Config::from_env()?, clock).await
-    }
-
-    /// Adapters for an explicit configuration.
+    /// Adapters for an explicit configuration and clock (tests move time forward).
     pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartupError> {
         let clients = AwsClients::load(&config).await;
         let secret = jwt_secret(&config, &clients).await?;
@@ -88,9 +98,13 @@ async fn jwt_secret(config: &Config, clients: &AwsClients) -> Result<Vec<u8>, St
             .map_err(|reason| StartupError::Secret { name: name.clone(), reason }),
         JwtSecret::Generated => {
             tracing::warn!("JWT_SECRET is not set: using a random secret, tokens will not survive a restart");
-            let mut secret = vec![0u8; 32];
-            getrandom::fill(&mut secret).expect("the OS random source is available");
-            Ok(secret)
+            Ok(random_secret())
         }
     }
+}
+
+fn random_secret() -> Vec<u8> {
+    let mut secret = vec![0u8; 32];
+    getrandom::fill(&mut secret).expect("the OS random source is available");
+    secret
 }

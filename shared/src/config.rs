@@ -28,8 +28,8 @@ pub struct Config {
     /// Prefix of every table name (`{prefix}-users`, …); the stack name on AWS.
     pub table_prefix: String,
     pub images_bucket: String,
-    /// Base of the links in verification mail.
-    pub public_base_url: String,
+    /// Base of the links in verification mail; `None`: the domain the request came in on.
+    pub public_base_url: Option<String>,
     pub mail_from: String,
     pub mail_domain: String,
     pub jwt_secret: JwtSecret,
@@ -40,8 +40,9 @@ pub struct Config {
     pub limits: AbuseLimits,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
     pub custom_endpoint: bool,
-    /// Endpoints that override the environment's; never read from the environment (tests of
-    /// backend faults point one service at a dead port).
+    /// Endpoints that override the SDK's: `EMULATOR_ENDPOINT_URL` and
+    /// `EMULATOR_DYNAMODB_ENDPOINT_URL`, which template.yaml declares (empty on AWS) so that
+    /// `sam local` can set them; fault tests point one service at a dead port.
     pub endpoints: EndpointOverrides,
 }
 
@@ -70,7 +71,7 @@ impl Config {
         Ok(Self {
             table_prefix: text("TABLE_PREFIX", "foof"),
             images_bucket: text("IMAGES_BUCKET", "foof-images"),
-            public_base_url: text("PUBLIC_BASE_URL", "http://127.0.0.1:4000").trim_end_matches('/').to_owned(),
+            public_base_url: non_empty("PUBLIC_BASE_URL").map(|url| url.trim_end_matches('/').to_owned()),
             mail_from: text("MAIL_FROM", "noreply@foof.local"),
             mail_domain: text("MAIL_DOMAIN", "seu.edu.cn"),
             jwt_secret,
@@ -87,7 +88,10 @@ impl Config {
                 failed_logins: Limit { max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32, window_ms: 900_000 },
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
-            endpoints: EndpointOverrides::default(),
+            endpoints: EndpointOverrides {
+                dynamodb: non_empty("EMULATOR_DYNAMODB_ENDPOINT_URL"),
+                others: non_empty("EMULATOR_ENDPOINT_URL"),
+            },
         })
     }
 

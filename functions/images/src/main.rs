@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    foof_shared::http::run_lambda(foof_images::router).await
+    foof_shared::http::run_lambda(foof_images::router, foof_shared::app::LoginTokens::NotUsed).await
 }

@@ -3,7 +3,7 @@
 use crate::{accounts, mail, profile};
 use axum::extract::{Path, State};
 use axum::Json;
-use foof_shared::http::{path_id, success, success_with, Authed, ClientAddress, Fields};
+use foof_shared::http::{path_id, success, success_with, Authed, ClientAddress, Fields, PublicBaseUrl};
 use foof_shared::{ApiError, App};
 use serde_json::{json, Value};
 
@@ -51,8 +51,8 @@ pub async fn modify(State(app): State<App>, request: Authed) -> Reply {
     Ok(success())
 }
 
-pub async fn send_mail_verification(State(app): State<App>, request: Authed) -> Reply {
-    mail::send_verification(&app, request.uuid, request.fields.text("idcard")?).await?;
+pub async fn send_mail_verification(State(app): State<App>, base_url: PublicBaseUrl, request: Authed) -> Reply {
+    mail::send_verification(&app, request.uuid, request.fields.text("idcard")?, &base_url.0).await?;
     Ok(success())
 }
 

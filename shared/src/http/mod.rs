@@ -5,6 +5,7 @@ mod auth;
 mod client;
 mod fields;
 mod lambda;
+mod origin;
 mod reply;
 mod router;
 
@@ -12,5 +13,6 @@ pub use auth::Authed;
 pub use client::ClientAddress;
 pub use fields::{FileField, Fields, MAX_BODY_BYTES};
 pub use lambda::run_lambda;
+pub use origin::PublicBaseUrl;
 pub use reply::{success, success_with};
 pub use router::{finish, path_id};
