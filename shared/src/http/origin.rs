@@ -17,21 +17,52 @@ impl FromRequestParts<App> for PublicBaseUrl {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Infallible> {
-        if let Some(configured) = &app.config.public_base_url {
-            return Ok(Self(configured.clone()));
-        }
-        let gateway_domain = parts.extensions.get::<RequestContext>().and_then(|context| match context {
-            RequestContext::ApiGatewayV2(context) => context.domain_name.clone(),
-            RequestContext::ApiGatewayV1(context) => context.domain_name.clone(),
-            _ => None,
-        });
-        let base = match gateway_domain {
-            Some(domain) => format!("https://{domain}"),
-            None => {
-                let host = parts.headers.get(HOST).and_then(|host| host.to_str().ok()).unwrap_or("127.0.0.1");
-                format!("http://{host}")
-            }
-        };
-        Ok(Self(base))
+        let host = parts.headers.get(HOST).and_then(|host| host.to_str().ok());
+        let context = parts.extensions.get::<RequestContext>();
+        Ok(Self(public_base_url(app.config.public_base_url.as_deref(), context, host)))
+    }
+}
+
+fn public_base_url(configured: Option<&str>, context: Option<&RequestContext>, host: Option<&str>) -> String {
+    if let Some(configured) = configured {
+        return configured.to_owned();
+    }
+    let gateway_domain = context.and_then(|context| match context {
+        RequestContext::ApiGatewayV2(context) => context.domain_name.as_deref(),
+        RequestContext::ApiGatewayV1(context) => context.domain_name.as_deref(),
+        _ => None,
+    });
+    match gateway_domain {
+        Some(domain) => format!("https://{domain}"),
+        None => format!("http://{}", host.unwrap_or("127.0.0.1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+
+    fn gateway(domain: &str) -> RequestContext {
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.domain_name = Some(domain.to_owned());
+        RequestContext::ApiGatewayV2(context)
+    }
+
+    #[test]
+    fn the_configured_base_wins() {
+        let context = gateway("abc.execute-api.us-east-1.amazonaws.com");
+        assert_eq!(public_base_url(Some("https://foof.example.edu"), Some(&context), Some("evil.example")), "https://foof.example.edu");
+    }
+
+    #[test]
+    fn on_lambda_the_gateway_domain_is_used_and_the_host_header_is_not() {
+        let context = gateway("api.foof.example.edu");
+        assert_eq!(public_base_url(None, Some(&context), Some("evil.example")), "https://api.foof.example.edu");
+    }
+
+    #[test]
+    fn without_a_gateway_the_dev_server_uses_its_host() {
+        assert_eq!(public_base_url(None, None, Some("127.0.0.1:4000")), "http://127.0.0.1:4000");
     }
 }
