@@ -40,7 +40,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import requests
-import yaml
+
+from iam_proof import load_template  # the same reading of template.yaml the IAM proof uses
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "shared" / "fixtures"
@@ -630,17 +631,9 @@ def scenario(s, p):
 
 
 # ---------------------------------------------------------------------------- route coverage
-class _CfnLoader(yaml.SafeLoader):
-    """Reads template.yaml with its CloudFormation tags (!Ref, !Sub …) as plain values."""
-
-
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 def template_routes(template_path):
     """(function, method, path) of every HttpApi event in the template."""
-    with open(template_path, encoding="utf-8") as f:
-        template = yaml.load(f, Loader=_CfnLoader)
+    template = load_template(pathlib.Path(template_path).read_text(encoding="utf-8"))
     routes = []
     for name, resource in template["Resources"].items():
         if resource.get("Type") != "AWS::Serverless::Function":
