@@ -1,6 +1,7 @@
 //! Configuration, read from the environment once per container (cold start).
 
 use crate::domain::codes::CodePolicy;
+use crate::domain::phone::{InvalidCallingCodes, SmsCountries};
 use crate::ports::Limit;
 use std::env;
 use std::time::Duration;
@@ -10,6 +11,8 @@ use thiserror::Error;
 pub enum ConfigError {
     #[error("{name} must be a positive whole number, got {value:?}")]
     NotANumber { name: &'static str, value: String },
+    #[error("SMS_COUNTRY_CODES: {0}")]
+    CallingCodes(#[from] InvalidCallingCodes),
 }
 
 /// Where the JWT signing secret comes from.
@@ -36,6 +39,8 @@ pub struct Config {
     pub login_token_lifetime: Duration,
     pub mail_token_lifetime: Duration,
     pub codes: CodePolicy,
+    /// Where verification codes may be texted (`SMS_COUNTRY_CODES`).
+    pub sms_countries: SmsCountries,
     /// Abuse limits (fixed windows, see docs/reliability.md).
     pub limits: AbuseLimits,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
@@ -83,6 +88,7 @@ impl Config {
                 resend_interval: Duration::from_secs(number("CODE_RESEND_SECONDS", 60)?),
                 daily_cap: number("CODE_DAILY_CAP", 10)? as u32,
             },
+            sms_countries: non_empty("SMS_COUNTRY_CODES").map(|list| SmsCountries::parse(&list)).transpose()?.unwrap_or_default(),
             limits: AbuseLimits {
                 codes_per_source: Limit { max: number("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20)? as u32, window_ms: 3_600_000 },
                 failed_logins: Limit { max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32, window_ms: 900_000 },

@@ -1,6 +1,7 @@
 //! /user/requirecode, /user/register, /user/login and /user/reset, over HTTP against the
 //! emulators; codes are read back from the SMS the emulator received.
 
+use foof_shared::domain::phone::SmsCountries;
 use foof_tests::{e164, unique_phone, TestApp, CLIENT_PASSWORD};
 use futures_util::future::join_all;
 use serde_json::json;
@@ -52,6 +53,18 @@ async fn requirecode_refuses_malformed_phone_numbers() {
         app.post("/user/requirecode", json!({"phonenumber": phone})).await.assert_failure("invaild request");
     }
     app.post("/user/requirecode", json!({})).await.assert_failure("invaild request");
+}
+
+#[tokio::test]
+async fn requirecode_texts_only_the_allowed_countries() {
+    let foreign = format!("+1415{}", &unique_phone()[4..]);
+    let app = TestApp::spawn().await;
+    app.post("/user/requirecode", json!({"phonenumber": foreign})).await.assert_failure("invaild request");
+    assert!(app.outbox.sms_to(&foreign).await.is_empty(), "nothing is sent outside SMS_COUNTRY_CODES");
+
+    let north_america = TestApp::spawn_with(|config| config.sms_countries = SmsCountries::parse("86,1").unwrap()).await;
+    north_america.post("/user/requirecode", json!({"phonenumber": foreign})).await.assert_success();
+    assert_eq!(north_america.outbox.sms_to(&foreign).await.len(), 1);
 }
 
 #[tokio::test]

@@ -33,6 +33,9 @@ async fn verify_off_thread(password: &str, hash: &str) -> bool {
 
 pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(), UserError> {
     let phone = parse_phone(phone)?;
+    if !app.config.sms_countries.allow(&phone) {
+        return Err(UserError::InvalidRequest);
+    }
     let limit = app.config.limits.codes_per_source;
     if !app.limits.hit(&format!("codes-from#{source}"), limit, app.clock.now_ms()).await? {
         return Err(UserError::TooFrequent);

@@ -44,6 +44,41 @@ impl PhoneNumber {
     }
 }
 
+/// The country calling codes SMS may go to (`+86` by default). An SMS to a premium-rate number
+/// abroad earns its owner money: without this list, anyone could spend the account's SMS budget
+/// on numbers they are paid for (toll fraud). Calling codes are prefix-free, so a prefix test
+/// on the E.164 form is exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsCountries(Vec<String>);
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("calling codes are 1 to 3 digits, comma-separated, got {0:?}")]
+pub struct InvalidCallingCodes(pub String);
+
+impl SmsCountries {
+    /// `"86"` or `"86,852,853"`; a leading `+` on a code is allowed.
+    pub fn parse(list: &str) -> Result<Self, InvalidCallingCodes> {
+        let codes: Vec<String> = list.split(',').map(|code| code.trim().trim_start_matches('+').to_owned()).collect();
+        let valid = |code: &String| (1..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit());
+        if codes.iter().all(valid) {
+            Ok(Self(codes))
+        } else {
+            Err(InvalidCallingCodes(list.to_owned()))
+        }
+    }
+
+    pub fn allow(&self, phone: &PhoneNumber) -> bool {
+        let digits = &phone.e164[1..];
+        self.0.iter().any(|code| digits.starts_with(code.as_str()))
+    }
+}
+
+impl Default for SmsCountries {
+    fn default() -> Self {
+        Self(vec!["86".to_owned()])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +102,20 @@ mod tests {
         let a = PhoneNumber::parse("13800138000").unwrap();
         let b = PhoneNumber::parse("+8613800138000").unwrap();
         assert_eq!(a.e164(), b.e164());
+    }
+
+    #[test]
+    fn sms_go_only_to_the_listed_countries() {
+        let china = SmsCountries::default();
+        assert!(china.allow(&PhoneNumber::parse("13800138000").unwrap()));
+        assert!(!china.allow(&PhoneNumber::parse("+14155550100").unwrap()));
+        assert!(!china.allow(&PhoneNumber::parse("+85291234567").unwrap()), "Hong Kong is +852, not +86");
+        let greater_china = SmsCountries::parse("86, +852,853").unwrap();
+        assert!(greater_china.allow(&PhoneNumber::parse("+85291234567").unwrap()));
+        assert!(!greater_china.allow(&PhoneNumber::parse("+4915112345678").unwrap()));
+        for bad in ["", "86,", "8600", "86;852", "x"] {
+            assert_eq!(SmsCountries::parse(bad), Err(InvalidCallingCodes(bad.to_owned())), "{bad:?}");
+        }
     }
 
     #[test]
