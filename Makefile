@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv/bin
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run sam-local test test-sam-local test-iam test-external lint unit bench fuzz build-lambda sam-build setup clean-local
+.PHONY: run sam-local test test-sam-local test-iam test-localstack test-external lint unit bench fuzz build-lambda sam-build smoke deploy logs delete lint-workflows setup clean-local
 
 ## run: the whole API on http://127.0.0.1:$${PORT:-4000} over local emulators (Ctrl-C stops all)
 run:
@@ -15,9 +15,10 @@ sam-local:
 	scripts/sam-local.sh serve
 
 ## test: template lint, unit tests, integration tests, a short fuzz run, and the sam-local pass
-## with the IAM proof, against private emulators
+## with the IAM proof, against private emulators; then the Rust suite again against LocalStack
 test: setup lint
 	scripts/with-emulators.sh scripts/test-all.sh
+	$(MAKE) --no-print-directory test-localstack
 
 ## test-sam-local: every route through `sam local` compared with the dev server, then the IAM
 ## proof over every AWS call the functions made (also `make test-iam`)
@@ -27,13 +28,18 @@ test-sam-local: setup
 
 test-iam: test-sam-local
 
+## test-localstack: the Rust suite (unit, integration, Lambda runtime) against LocalStack in host
+## mode, offline, on a free port; its init hook creates the resources; stopped afterwards
+test-localstack: setup
+	scripts/localstack.sh with scripts/cargo-test-summary.sh --workspace --locked --lib --bins --tests
+
 ## test-external: the suite against emulators that are already running (AWS_ENDPOINT_URL=…)
-test-external:
+test-external: setup
 	@test -n "$$AWS_ENDPOINT_URL" || { echo "set AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_DYNAMODB if DynamoDB is elsewhere)"; exit 2; }
 	source scripts/local-env.sh && $(VENV)/python localstack/bootstrap.py && cargo test --workspace --locked
 
-## lint: the SAM template, offline
-lint: setup
+## lint: the SAM template and the GitHub Actions workflows, offline
+lint: setup lint-workflows
 	$(VENV)/sam validate --lint --template template.yaml --region us-east-1
 
 ## bench: cold starts, warm latency, AWS calls and CPU per request, search CPU by query shape,
@@ -57,6 +63,38 @@ build-lambda: setup
 ## sam-build: what `sam deploy` uploads
 sam-build: setup
 	PATH="$$PWD/.venv/bin:$$PATH" $(VENV)/sam build --beta-features
+
+## smoke: the README's curl walkthrough as one script, against any API (default: `make run`'s):
+## make smoke BASE_URL=https://… ; SMS codes from the emulator at AWS_ENDPOINT_URL, or
+## FOOF_SMOKE_CODE_COMMAND=…, or typed in on a terminal (scripts/smoke.py --help)
+smoke: setup
+	$(VENV)/python scripts/smoke.py $(if $(BASE_URL),'$(BASE_URL)')
+
+## lint-workflows: .github/workflows/*.yml against GitHub's workflow schema (check-jsonschema's own copy)
+lint-workflows: setup
+	$(VENV)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+## deploy: sam build (release, arm64) and sam deploy of the stack in samconfig.toml (it shows the
+## change set and asks), after creating the SSM SecureString JWT secret if it is missing.
+## JWT_SECRET_PARAMETER=… names it (default /foof/jwt-secret); other template parameters as
+## PARAMETERS='MailFrom=… MailDomain=…' (a parameter not given keeps the stack's current value)
+deploy: JWT_SECRET_PARAMETER ?= /foof/jwt-secret
+deploy: setup
+	$(VENV)/python scripts/jwt-secret.py ensure '$(JWT_SECRET_PARAMETER)'
+	PATH="$$PWD/.venv/bin:$$PATH" $(VENV)/sam build --parameter-overrides 'JwtSecretParameterName=$(JWT_SECRET_PARAMETER) $(PARAMETERS)'
+	$(VENV)/sam deploy --parameter-overrides 'JwtSecretParameterName=$(JWT_SECRET_PARAMETER) $(PARAMETERS)'
+
+## logs: follow the logs of every function of the deployed stack (Ctrl-C stops)
+logs: setup
+	$(VENV)/sam logs --tail
+
+## delete: delete the deployed stack (sam delete asks first). Its DynamoDB tables and images
+## bucket are retained on purpose, with their data; so is the SSM JWT secret
+delete: setup
+	@echo "delete: the stack's DynamoDB tables and its images bucket are retained on purpose (DeletionPolicy: Retain),"
+	@echo "delete: with their data, and so is the SSM JWT secret: remove them by hand once they are no longer wanted;"
+	@echo "delete: until then a new stack of the same name cannot create its tables"
+	$(VENV)/sam delete
 
 setup:
 	scripts/setup.sh

@@ -19,9 +19,9 @@ log() { printf 'docker-engine: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 engine_up() { docker info >/dev/null 2>&1; }
 
-install_packages() {
+install_packages() {  # the Debian packages named, where missing
   local missing=()
-  for package in docker.io containerd runc iptables debootstrap; do
+  for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
@@ -87,10 +87,13 @@ case "${1:-}" in
   start)
     state=$2
     mkdir -p "$state"
-    install_packages
-    engine_up || start_engine "$state"
+    # An engine that already answers (Docker Desktop, a CI runner's) is used as it is.
+    if ! engine_up; then
+      command -v dockerd >/dev/null 2>&1 || install_packages docker.io containerd runc iptables
+      start_engine "$state"
+    fi
     if ! docker image inspect "$base_image" >/dev/null 2>&1; then
-      timeout 60 docker pull -q "$base_image" >/dev/null 2>&1 || build_stand_in
+      timeout 60 docker pull -q "$base_image" >/dev/null 2>&1 || { install_packages debootstrap && build_stand_in; }
     fi
     ;;
   stop)

@@ -9,7 +9,9 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566").rstrip("/")
@@ -29,12 +31,20 @@ def sms_to(phone, emulator=EMULATOR):
         with urllib.request.urlopen(emulator + "/moto-api/data.json") as reply:
             return [m["message"] for m in json.load(reply)["sns"]["SMS"] if m["phone_number"] == phone]
     except urllib.error.HTTPError:
-        with urllib.request.urlopen(emulator + "/_aws/sns/sms-messages") as reply:
+        # LocalStack keeps SMS per region, and answers for us-east-1 unless told.
+        query = urllib.parse.urlencode({"region": os.environ.get("AWS_REGION", "us-east-1"), "phoneNumber": phone})
+        with urllib.request.urlopen(emulator + "/_aws/sns/sms-messages?" + query) as reply:
             return [m["Message"] for m in json.load(reply)["sms_messages"].get(phone, [])]
 
 
-def latest_code(phone, emulator=EMULATOR):
-    return re.search(r"\d{6}", sms_to(phone, emulator)[-1]).group()
+def latest_code(phone, emulator=EMULATOR, wait=10.0):
+    # LocalStack records an SMS shortly after Publish has answered (moto before): wait for one.
+    deadline = time.monotonic() + wait
+    while not (texts := sms_to(phone, emulator)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not texts:
+        raise SystemExit(f"no SMS to {e164(phone)} at {emulator}")
+    return re.search(r"\d{6}", texts[-1]).group()
 
 
 if __name__ == "__main__":

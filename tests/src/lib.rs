@@ -152,7 +152,7 @@ impl TestApp {
     pub async fn request_code(&self, phone: &str) -> String {
         let before = self.outbox.sms_to(&e164(phone)).await.len();
         self.post("/user/requirecode", json!({"phonenumber": phone})).await.assert_success();
-        let messages = self.outbox.sms_to(&e164(phone)).await;
+        let messages = self.outbox.await_sms(&e164(phone), before + 1).await;
         assert_eq!(messages.len(), before + 1, "exactly one SMS per code request");
         foof_shared::domain::codes::code_in_sms(messages.last().unwrap()).expect("the SMS carries a code").to_owned()
     }

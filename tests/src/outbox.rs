@@ -28,16 +28,33 @@ impl Outbox {
         response.json().await.ok()
     }
 
-    /// SMS texts sent to this E.164 number, oldest first.
+    /// SMS texts sent to this E.164 number so far, oldest first (see [`Outbox::await_sms`]).
     pub async fn sms_to(&self, phone_e164: &str) -> Vec<String> {
         let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
         if let Some(moto) = self.fetch("/moto-api/data.json").await {
             let all = moto["sns"]["SMS"].as_array().cloned().unwrap_or_default();
             return all.iter().filter(|m| m["phone_number"] == phone_e164).map(|m| text(m, "message")).collect();
         }
-        let localstack = self.fetch("/_aws/sns/sms-messages").await.expect("neither moto nor LocalStack answers");
+        // LocalStack keeps SMS per account and region, and answers for us-east-1 unless told.
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+        let query = format!("/_aws/sns/sms-messages?region={region}&phoneNumber={}", phone_e164.replace('+', "%2B"));
+        let localstack = self.fetch(&query).await.expect("neither moto nor LocalStack answers");
         let all = localstack["sms_messages"][phone_e164].as_array().cloned().unwrap_or_default();
         all.iter().map(|m| text(m, "Message")).collect()
+    }
+
+    /// The SMS texts sent to this number once at least `count` have arrived, waiting up to 10 s:
+    /// LocalStack hands an SMS to its delivery threads and answers Publish before it is in
+    /// `/_aws/sns/sms-messages` (moto records it before answering). What arrived by then if fewer.
+    pub async fn await_sms(&self, phone_e164: &str, count: usize) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let texts = self.sms_to(phone_e164).await;
+            if texts.len() >= count || tokio::time::Instant::now() >= deadline {
+                return texts;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
     }
 
     /// Mail sent to this address, oldest first.

@@ -15,7 +15,7 @@ async fn requirecode_sends_a_six_digit_code_by_sms_and_returns_only_success() {
     let phone = unique_phone();
     let reply = app.post("/user/requirecode", json!({"phonenumber": phone})).await;
     reply.assert_success();
-    let sms = app.outbox.sms_to(&format!("+86{phone}")).await;
+    let sms = app.outbox.await_sms(&format!("+86{phone}"), 1).await;
     assert_eq!(sms.len(), 1);
     let code = foof_shared::domain::codes::code_in_sms(&sms[0]).unwrap();
     assert_eq!(code.len(), 6);
@@ -64,7 +64,7 @@ async fn requirecode_texts_only_the_allowed_countries() {
 
     let north_america = TestApp::spawn_with(|config| config.sms_countries = SmsCountries::parse("86,1").unwrap()).await;
     north_america.post("/user/requirecode", json!({"phonenumber": foreign})).await.assert_success();
-    assert_eq!(north_america.outbox.sms_to(&foreign).await.len(), 1);
+    assert_eq!(north_america.outbox.await_sms(&foreign, 1).await.len(), 1);
 }
 
 #[tokio::test]
@@ -74,8 +74,8 @@ async fn requirecode_accepts_the_phone_as_a_json_number_and_as_a_form_field() {
     app.post("/user/requirecode", json!({"phonenumber": phone.parse::<i64>().unwrap()})).await.assert_success();
     let other = unique_phone();
     app.post_form("/user/requirecode", &[("phonenumber", &other)]).await.assert_success();
-    assert_eq!(app.outbox.sms_to(&e164(&phone)).await.len(), 1);
-    assert_eq!(app.outbox.sms_to(&e164(&other)).await.len(), 1);
+    assert_eq!(app.outbox.await_sms(&e164(&phone), 1).await.len(), 1);
+    assert_eq!(app.outbox.await_sms(&e164(&other), 1).await.len(), 1);
 }
 
 #[tokio::test]
