@@ -253,8 +253,9 @@ case "${1:-}" in
   with)
     shift
     [ $# -gt 0 ] || { echo "usage: $0 with CMD [ARG...]" >&2; exit 2; }
+    began=$SECONDS
     state=$(mktemp -d "${TMPDIR:-/tmp}/foof-localstack.XXXXXX")
-    trap 'stop "$state"; rm -rf "$state"' EXIT
+    trap 'stop "$state"; rm -rf "$state"; log "$((SECONDS - began)) s in all, with the command and the stop"' EXIT
     trap 'exit 130' INT TERM
     port=$(python3 scripts/free-port.py)
     start "$state" "$port"
