@@ -50,7 +50,7 @@ bench: build-lambda
 
 ## fuzz: schemathesis against docs/openapi.yaml, every operation, 200 examples each
 fuzz: setup
-	scripts/with-emulators.sh scripts/fuzz.sh 200
+	scripts/with-emulators.sh scripts/with-devserver.sh scripts/fuzz.sh 200
 
 ## unit: only the tests that need no emulator
 unit:

@@ -47,6 +47,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "shared" / "fixtures"
 sys.path.insert(0, str(ROOT / "scripts"))
 import outbox as emulator_outbox  # noqa: E402  scripts/outbox.py: e164() and sms_to()
+from smoke import matches  # noqa: E402  scripts/smoke.py: one reading of an expected-reply pattern
 
 # The password as the real client sends it: the SHA-1 hex of what was typed.
 PASSWORD = hashlib.sha1(b"123456").hexdigest()
@@ -178,19 +179,6 @@ class Check:
 
     def __repr__(self):
         return f"<{self.what}>"
-
-
-def matches(pattern, value):
-    """`value` has everything `pattern` names (dicts: a subset; lists: element by element)."""
-    if isinstance(pattern, Check) or callable(pattern):
-        return pattern(value)
-    if isinstance(pattern, dict):
-        return isinstance(value, dict) and all(k in value and matches(p, value[k]) for k, p in pattern.items())
-    if isinstance(pattern, list):
-        return isinstance(value, list) and len(pattern) == len(value) and all(map(matches, pattern, value))
-    if isinstance(pattern, bool) or isinstance(value, bool):
-        return type(pattern) is type(value) and pattern == value
-    return pattern == value
 
 
 SUCCESS = {"status": "success"}

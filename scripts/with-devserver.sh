@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs a command against a dev server of its own on a free port (its address in BASE_URL), over
+# the emulators the environment names, and stops the server afterwards.
+#   scripts/with-devserver.sh make smoke
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=$(python3 scripts/free-port.py)
+cargo build --quiet --bin foof-devserver
+# A test run asks for many codes from one address; the per-source limit has tests of its own.
+PORT=$port RUST_LOG=warn CODE_REQUESTS_PER_SOURCE_PER_HOUR=1000000 target/debug/foof-devserver &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/openapi.yaml" && break; sleep 0.1; done
+BASE_URL="http://127.0.0.1:$port" "$@"
