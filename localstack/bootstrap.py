@@ -12,7 +12,8 @@ import sys
 import time
 
 import boto3
-import yaml
+
+import cfn_yaml  # beside this file: template.yaml with its CloudFormation tags
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 STACK = os.environ.get("TABLE_PREFIX", "foof")
@@ -20,35 +21,17 @@ BUCKET = os.environ.get("IMAGES_BUCKET", "foof-images")
 MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@foof.local")
 
 
-class CfnLoader(yaml.SafeLoader):
-    """Keeps CloudFormation short-form tags (!Ref, !Sub, !GetAtt) as {"Fn": value} dicts."""
-
-
-def _tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {suffix: value}
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
 def resolve(value):
     """Resolves the few intrinsics the table definitions use."""
-    if isinstance(value, dict) and "Sub" in value:
-        return value["Sub"].replace("${AWS::StackName}", STACK)
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return value["Fn::Sub"].replace("${AWS::StackName}", STACK)
     if isinstance(value, dict) and "Ref" in value and value["Ref"] == "AWS::StackName":
         return STACK
     return value
 
 
 def load_template():
-    with open(ROOT / "template.yaml", encoding="utf-8") as f:
-        return yaml.load(f, Loader=CfnLoader)
+    return cfn_yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"))
 
 
 def table_requests(template):

@@ -31,8 +31,10 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from dataclasses import dataclass
 
-import yaml
 from samtranslator.translator.transform import transform
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "localstack"))
+import cfn_yaml  # noqa: E402  localstack/cfn_yaml.py: template.yaml with its short-form tags
 
 ACCOUNT, REGION, PARTITION, URL_SUFFIX = "123456789012", "us-east-1", "aws", "amazonaws.com"
 BASIC_EXECUTION_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -58,29 +60,8 @@ class UnknownCall(Exception):
 # ---------------------------------------------------------------- template
 
 
-class IntrinsicLoader(yaml.SafeLoader):
-    """Reads CloudFormation's short forms (`!Ref x`, `!GetAtt A.B`) as the long forms SAM expects."""
-
-
-def _construct_intrinsic(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix in ("Ref", "Condition"):
-        return {suffix: value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {"Fn::" + suffix: value}
-
-
-IntrinsicLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 def load_template(text):
-    template = yaml.load(text, Loader=IntrinsicLoader)
+    template = cfn_yaml.load(text)
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
         raise ProofError("the template has no Resources")
     return template
@@ -832,7 +813,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return 1 if run(args) else 0
-    except (ProofError, OSError, yaml.YAMLError) as error:
+    except (ProofError, OSError, cfn_yaml.YAMLError) as error:
         print(f"iam_proof: error: {error}", file=sys.stderr)
         return 2
 
