@@ -1,10 +1,10 @@
 //! Every function's router on one port, as API Gateway would route them.
 
+use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use axum::Router;
-use foof_shared::http::finish;
 use foof_shared::App;
+use foof_shared::http::finish;
 
 /// The API's OpenAPI 3.1 description, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../docs/openapi.yaml");
@@ -19,6 +19,13 @@ pub fn router(app: App) -> Router {
         foof_search::router,
         foof_images::router,
     ];
-    let document = Router::new().route("/openapi.yaml", get(|| async { ([(CONTENT_TYPE, "application/yaml")], OPENAPI) }));
-    finish(routers.into_iter().fold(document, |all, router| all.merge(router(app.clone()))))
+    let document = Router::new().route(
+        "/openapi.yaml",
+        get(|| async { ([(CONTENT_TYPE, "application/yaml")], OPENAPI) }),
+    );
+    finish(
+        routers
+            .into_iter()
+            .fold(document, |all, router| all.merge(router(app.clone()))),
+    )
 }

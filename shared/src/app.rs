@@ -4,7 +4,10 @@ use crate::aws::{self, AwsClients};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, JwtSecret};
 use crate::domain::tokens::TokenService;
-use crate::ports::{CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, RateLimiter, SearchIndex, SmsSender, UserStore};
+use crate::ports::{
+    CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, RateLimiter, SearchIndex,
+    SmsSender, UserStore,
+};
 use std::sync::Arc;
 
 /// The state every router is built on. Cloning is cheap (one `Arc`).
@@ -55,7 +58,12 @@ impl Services {
             LoginTokens::Verified => jwt_secret(&config, &clients).await?,
             LoginTokens::NotUsed => random_secret(),
         };
-        Ok(Arc::new(Self::assemble(config, clients, Arc::new(SystemClock), &secret)))
+        Ok(Arc::new(Self::assemble(
+            config,
+            clients,
+            Arc::new(SystemClock),
+            &secret,
+        )))
     }
 
     /// Adapters for an explicit configuration and clock (tests move time forward).
@@ -66,12 +74,22 @@ impl Services {
     }
 
     fn assemble(config: Config, clients: AwsClients, clock: Arc<dyn Clock>, secret: &[u8]) -> Self {
-        let tokens = TokenService::new(secret, config.login_token_lifetime, config.mail_token_lifetime, clock.clone());
+        let tokens = TokenService::new(
+            secret,
+            config.login_token_lifetime,
+            config.mail_token_lifetime,
+            clock.clone(),
+        );
         let code_key = [secret, b"/verification-codes"].concat();
-        let ids: Arc<dyn IdAllocator> = Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
+        let ids: Arc<dyn IdAllocator> =
+            Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
         Self {
             items: Arc::new(aws::DynamoItems::new(clients.dynamodb.clone(), &config, ids.clone())),
-            favorites: Arc::new(aws::DynamoFavorites::new(clients.dynamodb.clone(), &config, ids.clone())),
+            favorites: Arc::new(aws::DynamoFavorites::new(
+                clients.dynamodb.clone(),
+                &config,
+                ids.clone(),
+            )),
             messages: Arc::new(aws::DynamoMessages::new(clients.dynamodb.clone(), &config)),
             search: Arc::new(aws::DynamoSearchIndex::new(clients.dynamodb.clone(), &config)),
             limits: Arc::new(aws::DynamoLimits::new(clients.dynamodb.clone(), &config)),
@@ -95,7 +113,10 @@ async fn jwt_secret(config: &Config, clients: &AwsClients) -> Result<Vec<u8>, St
         JwtSecret::SsmParameter(name) => aws::read_secure_parameter(&clients.sdk_config, name)
             .await
             .map(String::into_bytes)
-            .map_err(|reason| StartupError::Secret { name: name.clone(), reason }),
+            .map_err(|reason| StartupError::Secret {
+                name: name.clone(),
+                reason,
+            }),
         JwtSecret::Generated => {
             tracing::warn!("JWT_SECRET is not set: using a random secret, tokens will not survive a restart");
             Ok(random_secret())

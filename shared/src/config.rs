@@ -88,10 +88,19 @@ impl Config {
                 resend_interval: Duration::from_secs(number("CODE_RESEND_SECONDS", 60)?),
                 daily_cap: number("CODE_DAILY_CAP", 10)? as u32,
             },
-            sms_countries: non_empty("SMS_COUNTRY_CODES").map(|list| SmsCountries::parse(&list)).transpose()?.unwrap_or_default(),
+            sms_countries: non_empty("SMS_COUNTRY_CODES")
+                .map(|list| SmsCountries::parse(&list))
+                .transpose()?
+                .unwrap_or_default(),
             limits: AbuseLimits {
-                codes_per_source: Limit { max: number("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20)? as u32, window_ms: 3_600_000 },
-                failed_logins: Limit { max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32, window_ms: 900_000 },
+                codes_per_source: Limit {
+                    max: number("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20)? as u32,
+                    window_ms: 3_600_000,
+                },
+                failed_logins: Limit {
+                    max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32,
+                    window_ms: 900_000,
+                },
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
             endpoints: EndpointOverrides {

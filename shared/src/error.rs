@@ -4,9 +4,9 @@
 //! JSON bodies); auth failures 403; backend faults 503. Never a 500.
 
 use crate::ports::BackendError;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 use thiserror::Error;
 

@@ -5,10 +5,10 @@ use crate::domain::codes::CodePolicy;
 use crate::domain::item::{Item, ItemDetails, Listing};
 use crate::domain::message::{Message, Page};
 use crate::domain::search::{Corpus, Posting};
-use std::collections::HashMap;
 use crate::domain::user::{ProfileChanges, PublicProfile, User};
 use async_trait::async_trait;
 use bytes::Bytes;
+use std::collections::HashMap;
 use thiserror::Error;
 
 /// Failures of any backend (storage, object store, SMS, mail), as the domain sees them.
@@ -104,12 +104,14 @@ pub enum CodeCheck {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Records a new code (by its digest) unless the phone asked too recently or too often.
-    async fn issue(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeIssue>;
+    async fn issue(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy)
+    -> BackendResult<CodeIssue>;
     /// Takes back a code that could not be delivered (so the phone may ask again at once).
     async fn withdraw(&self, phone_e164: &str, digest: &str, now_ms: i64) -> BackendResult<()>;
     /// Consumes the code if the digest matches, it has not expired and tries remain; a wrong
     /// guess uses up one try.
-    async fn check(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeCheck>;
+    async fn check(&self, phone_e164: &str, digest: &str, now_ms: i64, policy: &CodePolicy)
+    -> BackendResult<CodeCheck>;
 }
 
 #[async_trait]

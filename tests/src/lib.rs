@@ -12,9 +12,9 @@ use foof_shared::app::Services;
 use foof_shared::clock::ManualClock;
 use foof_shared::config::Config;
 use reqwest::multipart::{Form, Part};
-use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
+use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The SHA-1 hex the real client sends for the password "123456".
@@ -47,7 +47,10 @@ impl Reply {
     /// Asserts `{"status":"failure","info":info}` with HTTP 200.
     #[track_caller]
     pub fn assert_failure(&self, info: &str) {
-        assert_eq!((self.status, &self.body), (200, &json!({"status": "failure", "info": info})));
+        assert_eq!(
+            (self.status, &self.body),
+            (200, &json!({"status": "failure", "info": info}))
+        );
     }
 
     #[track_caller]
@@ -57,7 +60,10 @@ impl Reply {
 
     #[track_caller]
     pub fn assert_forbidden(&self) {
-        assert_eq!((self.status, &self.body), (403, &json!({"status": "failure", "info": "forbidden"})));
+        assert_eq!(
+            (self.status, &self.body),
+            (403, &json!({"status": "failure", "info": "forbidden"}))
+        );
     }
 }
 
@@ -72,7 +78,10 @@ pub fn emulator_endpoint() -> String {
 /// A Chinese mobile number no other test (or earlier run) has used.
 pub fn unique_phone() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     let seed = nanos / 1000 + u64::from(std::process::id()) * 7_919 + COUNTER.fetch_add(1, Ordering::SeqCst) * 104_729;
     format!("19{:09}", seed % 1_000_000_000)
 }
@@ -91,13 +100,23 @@ impl TestApp {
         // The whole suite asks for codes from 127.0.0.1; the per-source limit has its own test.
         config.limits.codes_per_source.max = u32::MAX / 2;
         adjust(&mut config);
-        let app = Services::from_config(config, clock.clone()).await.expect("services start");
+        let app = Services::from_config(config, clock.clone())
+            .await
+            .expect("services start");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let service = foof_devserver::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Self { base, http, clock, outbox }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self {
+            base,
+            http,
+            clock,
+            outbox,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -107,7 +126,10 @@ impl TestApp {
     async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status().as_u16();
         let bytes = response.bytes().await.unwrap();
-        Reply { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+        Reply {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -118,7 +140,11 @@ impl TestApp {
     pub async fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
         let response = self.http.get(self.url(path)).send().await.unwrap();
         let status = response.status().as_u16();
-        let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
         (status, content_type, response.bytes().await.unwrap().to_vec())
     }
 
@@ -127,7 +153,11 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
-        let request = self.http.post(self.url(path)).header("content-type", content_type).body(body);
+        let request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
         Self::reply(request.send().await.unwrap()).await
     }
 
@@ -137,13 +167,24 @@ impl TestApp {
     }
 
     /// multipart/form-data: text fields, then file parts `(field name, file name, bytes)`.
-    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], files: Vec<(&str, &str, Vec<u8>)>) -> Reply {
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>)>,
+    ) -> Reply {
         let mut form = Form::new();
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
         }
         for (name, file_name, bytes) in files {
-            form = form.part(name.to_owned(), Part::bytes(bytes).file_name(file_name.to_owned()).mime_str("image/jpeg").unwrap());
+            form = form.part(
+                name.to_owned(),
+                Part::bytes(bytes)
+                    .file_name(file_name.to_owned())
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            );
         }
         Self::reply(self.http.post(self.url(path)).multipart(form).send().await.unwrap()).await
     }
@@ -151,24 +192,33 @@ impl TestApp {
     /// requirecode, then the code as the emulator received it by SMS.
     pub async fn request_code(&self, phone: &str) -> String {
         let before = self.outbox.sms_to(&e164(phone)).await.len();
-        self.post("/user/requirecode", json!({"phonenumber": phone})).await.assert_success();
+        self.post("/user/requirecode", json!({"phonenumber": phone}))
+            .await
+            .assert_success();
         let messages = self.outbox.await_sms(&e164(phone), before + 1).await;
         assert_eq!(messages.len(), before + 1, "exactly one SMS per code request");
-        foof_shared::domain::codes::code_in_sms(messages.last().unwrap()).expect("the SMS carries a code").to_owned()
+        foof_shared::domain::codes::code_in_sms(messages.last().unwrap())
+            .expect("the SMS carries a code")
+            .to_owned()
     }
 
     /// A new account through requirecode → register → login, as the real client does it.
     pub async fn register(&self) -> TestUser {
         let phone = unique_phone();
         let code = self.request_code(&phone).await;
-        self.post("/user/register", json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}))
-            .await
-            .assert_success();
+        self.post(
+            "/user/register",
+            json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
+        )
+        .await
+        .assert_success();
         self.login(&phone, CLIENT_PASSWORD).await
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> TestUser {
-        let reply = self.post("/user/login", json!({"phonenumber": phone, "password": password})).await;
+        let reply = self
+            .post("/user/login", json!({"phonenumber": phone, "password": password}))
+            .await;
         assert_eq!(reply.body["status"], "success", "login failed: {reply:?}");
         TestUser {
             phone: phone.to_owned(),
@@ -188,7 +238,10 @@ impl TestApp {
 
 /// The E.164 form of a test phone (they are all 11-digit Chinese mobiles).
 pub fn e164(phone: &str) -> String {
-    foof_shared::domain::phone::PhoneNumber::parse(phone).unwrap().e164().to_owned()
+    foof_shared::domain::phone::PhoneNumber::parse(phone)
+        .unwrap()
+        .e164()
+        .to_owned()
 }
 
 /// A local address where nothing listens: connections are refused at once.

@@ -17,7 +17,10 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(endpoint: String) -> Self {
-        Self { endpoint: endpoint.trim_end_matches('/').to_owned(), http: reqwest::Client::new() }
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
     }
 
     async fn fetch(&self, path: &str) -> Option<Value> {
@@ -33,13 +36,23 @@ impl Outbox {
         let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
         if let Some(moto) = self.fetch("/moto-api/data.json").await {
             let all = moto["sns"]["SMS"].as_array().cloned().unwrap_or_default();
-            return all.iter().filter(|m| m["phone_number"] == phone_e164).map(|m| text(m, "message")).collect();
+            return all
+                .iter()
+                .filter(|m| m["phone_number"] == phone_e164)
+                .map(|m| text(m, "message"))
+                .collect();
         }
         // LocalStack keeps SMS per account and region, and answers for us-east-1 unless told.
         let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
-        let query = format!("/_aws/sns/sms-messages?region={region}&phoneNumber={}", phone_e164.replace('+', "%2B"));
+        let query = format!(
+            "/_aws/sns/sms-messages?region={region}&phoneNumber={}",
+            phone_e164.replace('+', "%2B")
+        );
         let localstack = self.fetch(&query).await.expect("neither moto nor LocalStack answers");
-        let all = localstack["sms_messages"][phone_e164].as_array().cloned().unwrap_or_default();
+        let all = localstack["sms_messages"][phone_e164]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         all.iter().map(|m| text(m, "Message")).collect()
     }
 
@@ -60,7 +73,9 @@ impl Outbox {
     /// Mail sent to this address, oldest first.
     pub async fn mail_to(&self, address: &str) -> Vec<Mail> {
         let strings = |v: &Value| -> Vec<String> {
-            v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+            v.as_array()
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
         };
         let mails: Vec<Mail> = if let Some(moto) = self.fetch("/moto-api/data.json").await {
             let all = moto["ses"]["Message"].as_array().cloned().unwrap_or_default();
@@ -72,7 +87,10 @@ impl Outbox {
                 })
                 .collect()
         } else {
-            let localstack = self.fetch("/_aws/ses").await.expect("neither moto nor LocalStack answers");
+            let localstack = self
+                .fetch("/_aws/ses")
+                .await
+                .expect("neither moto nor LocalStack answers");
             let all = localstack["messages"].as_array().cloned().unwrap_or_default();
             all.iter()
                 .map(|m| Mail {
@@ -82,6 +100,9 @@ impl Outbox {
                 })
                 .collect()
         };
-        mails.into_iter().filter(|m| m.to.iter().any(|t| t == address)).collect()
+        mails
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == address))
+            .collect()
     }
 }

@@ -2,16 +2,23 @@
 
 use foof_tests::{TestApp, TestUser};
 use futures_util::future::join_all;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 async fn push(app: &TestApp, from: &TestUser, to: &TestUser, kind: i64, data: Value) {
-    app.post("/user/chat/push", json!({"token": from.token, "to": to.uuid, "type": kind, "data": data})).await.assert_success();
+    app.post(
+        "/user/chat/push",
+        json!({"token": from.token, "to": to.uuid, "type": kind, "data": data}),
+    )
+    .await
+    .assert_success();
 }
 
 async fn fetch(app: &TestApp, user: &TestUser, which: &str, extra: Value) -> Vec<Value> {
     let mut body = json!({"token": user.token});
-    body.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
     let reply = app.post(&format!("/user/chat/{which}"), body).await;
     assert_eq!(reply.body["status"], "success", "{reply:?}");
     reply.body["data"].as_array().unwrap().clone()
@@ -31,13 +38,41 @@ async fn pushed_messages_arrive_once_by_fetchnew_oldest_first() {
     let new = fetch(&app, &b, "fetchnew", json!({})).await;
     assert_eq!(new.len(), 2);
     let first = new[0].as_object().unwrap();
-    assert_eq!(first.keys().cloned().collect::<Vec<_>>(), ["createdAt", "data", "fetched", "from", "id", "to", "type", "updatedAt"]);
-    assert_eq!((&new[0]["from"], &new[0]["to"], &new[0]["type"], &new[0]["data"], &new[0]["fetched"]), (&json!(a.uuid), &json!(b.uuid), &json!(1), &json!("hi, world."), &json!(false)));
-    assert_eq!((&new[1]["type"], &new[1]["data"]), (&json!(0), &json!("42")), "numbers become strings");
+    assert_eq!(
+        first.keys().cloned().collect::<Vec<_>>(),
+        ["createdAt", "data", "fetched", "from", "id", "to", "type", "updatedAt"]
+    );
+    assert_eq!(
+        (
+            &new[0]["from"],
+            &new[0]["to"],
+            &new[0]["type"],
+            &new[0]["data"],
+            &new[0]["fetched"]
+        ),
+        (
+            &json!(a.uuid),
+            &json!(b.uuid),
+            &json!(1),
+            &json!("hi, world."),
+            &json!(false)
+        )
+    );
+    assert_eq!(
+        (&new[1]["type"], &new[1]["data"]),
+        (&json!(0), &json!("42")),
+        "numbers become strings"
+    );
     assert!(new[0]["id"].as_i64().unwrap() < new[1]["id"].as_i64().unwrap());
     assert!(is_iso_millis(&new[0]["createdAt"]) && is_iso_millis(&new[0]["updatedAt"]));
-    assert!(fetch(&app, &b, "fetchnew", json!({})).await.is_empty(), "each message once");
-    assert!(fetch(&app, &a, "fetchnew", json!({})).await.is_empty(), "sent messages are not incoming");
+    assert!(
+        fetch(&app, &b, "fetchnew", json!({})).await.is_empty(),
+        "each message once"
+    );
+    assert!(
+        fetch(&app, &a, "fetchnew", json!({})).await.is_empty(),
+        "sent messages are not incoming"
+    );
 }
 
 #[tokio::test]
@@ -52,11 +87,17 @@ async fn fetchall_returns_everything_with_its_previous_state_and_marks_it() {
     let all = fetch(&app, &b, "fetchall", json!({})).await;
     let seen: Vec<(Value, Value)> = all.iter().map(|m| (m["data"].clone(), m["fetched"].clone())).collect();
     assert_eq!(seen, [(json!("one"), json!(true)), (json!("two"), json!(false))]);
-    assert!(fetch(&app, &b, "fetchnew", json!({})).await.is_empty(), "fetchall consumed the new one");
+    assert!(
+        fetch(&app, &b, "fetchnew", json!({})).await.is_empty(),
+        "fetchall consumed the new one"
+    );
     let again = fetch(&app, &b, "fetchall", json!({})).await;
     assert!(again.iter().all(|m| m["fetched"] == true));
     assert_eq!(again[1]["createdAt"], all[1]["createdAt"]);
-    assert_ne!(again[1]["updatedAt"], all[1]["updatedAt"], "marking it fetched updated it");
+    assert_ne!(
+        again[1]["updatedAt"], all[1]["updatedAt"],
+        "marking it fetched updated it"
+    );
 }
 
 #[tokio::test]
@@ -67,15 +108,30 @@ async fn paging_with_after_and_limit() {
         push(&app, &a, &b, 1, json!(format!("m{i}"))).await;
     }
     let page = fetch(&app, &b, "fetchall", json!({"limit": 2})).await;
-    assert_eq!(page.iter().map(|m| m["data"].clone()).collect::<Vec<_>>(), [json!("m0"), json!("m1")]);
+    assert_eq!(
+        page.iter().map(|m| m["data"].clone()).collect::<Vec<_>>(),
+        [json!("m0"), json!("m1")]
+    );
     let after = page[1]["id"].clone();
     let rest = fetch(&app, &b, "fetchnew", json!({"after": after})).await;
-    assert_eq!(rest.iter().map(|m| m["data"].clone()).collect::<Vec<_>>(), [json!("m2"), json!("m3"), json!("m4")]);
-    for bad in [json!({"limit": 0}), json!({"limit": 501}), json!({"after": -1}), json!({"limit": "x"})] {
+    assert_eq!(
+        rest.iter().map(|m| m["data"].clone()).collect::<Vec<_>>(),
+        [json!("m2"), json!("m3"), json!("m4")]
+    );
+    for bad in [
+        json!({"limit": 0}),
+        json!({"limit": 501}),
+        json!({"after": -1}),
+        json!({"limit": "x"}),
+    ] {
         let mut body = bad.clone();
         body["token"] = json!(b.token);
-        app.post("/user/chat/fetchall", body.clone()).await.assert_failure("invaild request");
-        app.post("/user/chat/fetchnew", body).await.assert_failure("invaild request");
+        app.post("/user/chat/fetchall", body.clone())
+            .await
+            .assert_failure("invaild request");
+        app.post("/user/chat/fetchnew", body)
+            .await
+            .assert_failure("invaild request");
     }
 }
 
@@ -83,7 +139,12 @@ async fn paging_with_after_and_limit() {
 async fn push_failures() {
     let app = TestApp::spawn().await;
     let (a, b) = (app.register().await, app.register().await);
-    app.post("/user/chat/push", json!({"token": a.token, "to": 999999999, "type": 1, "data": "hi"})).await.assert_failure("no such user");
+    app.post(
+        "/user/chat/push",
+        json!({"token": a.token, "to": 999999999, "type": 1, "data": "hi"}),
+    )
+    .await
+    .assert_failure("no such user");
     for body in [
         json!({"token": a.token, "to": b.uuid, "type": 2, "data": "hi"}),
         json!({"token": a.token, "to": b.uuid, "type": -4, "data": "hi"}),
@@ -94,22 +155,46 @@ async fn push_failures() {
         json!({"token": a.token, "type": 1, "data": "hi"}),
         json!({"token": a.token, "to": b.uuid, "data": "hi"}),
     ] {
-        app.post("/user/chat/push", body).await.assert_failure("invaild request");
+        app.post("/user/chat/push", body)
+            .await
+            .assert_failure("invaild request");
     }
-    app.post("/user/chat/push", json!({"to": b.uuid, "type": 1, "data": "hi"})).await.assert_forbidden();
+    app.post("/user/chat/push", json!({"to": b.uuid, "type": 1, "data": "hi"}))
+        .await
+        .assert_forbidden();
     app.post("/user/chat/fetchnew", json!({})).await.assert_forbidden();
-    app.post("/user/chat/fetchall", json!({"token": "x"})).await.assert_forbidden();
-    assert!(fetch(&app, &b, "fetchall", json!({})).await.is_empty(), "nothing was stored");
+    app.post("/user/chat/fetchall", json!({"token": "x"}))
+        .await
+        .assert_forbidden();
+    assert!(
+        fetch(&app, &b, "fetchall", json!({})).await.is_empty(),
+        "nothing was stored"
+    );
     // 255 characters is fine, and form bodies work.
     let long = "字".repeat(255);
-    app.post_form("/user/chat/push", &[("token", &a.token), ("to", &b.uuid.to_string()), ("type", "1"), ("data", &long)]).await.assert_success();
+    app.post_form(
+        "/user/chat/push",
+        &[
+            ("token", &a.token),
+            ("to", &b.uuid.to_string()),
+            ("type", "1"),
+            ("data", &long),
+        ],
+    )
+    .await
+    .assert_success();
 }
 
 #[tokio::test]
 async fn racing_fetchnew_calls_deliver_each_message_exactly_once() {
     let app = TestApp::spawn().await;
     let (a, b) = (app.register().await, app.register().await);
-    let pushes = (0..30).map(|i| app.post("/user/chat/push", json!({"token": a.token, "to": b.uuid, "type": 1, "data": format!("n{i}")})));
+    let pushes = (0..30).map(|i| {
+        app.post(
+            "/user/chat/push",
+            json!({"token": a.token, "to": b.uuid, "type": 1, "data": format!("n{i}")}),
+        )
+    });
     for reply in join_all(pushes).await {
         reply.assert_success();
     }
@@ -120,13 +205,20 @@ async fn racing_fetchnew_calls_deliver_each_message_exactly_once() {
         let ids: Vec<i64> = batch.iter().map(|m| m["id"].as_i64().unwrap()).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "each batch is oldest first");
         for message in batch {
-            *delivered.entry(message["data"].as_str().unwrap().to_owned()).or_default() += 1;
+            *delivered
+                .entry(message["data"].as_str().unwrap().to_owned())
+                .or_default() += 1;
         }
     }
     let leftovers = fetch(&app, &b, "fetchnew", json!({})).await;
     for message in &leftovers {
-        *delivered.entry(message["data"].as_str().unwrap().to_owned()).or_default() += 1;
+        *delivered
+            .entry(message["data"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     assert_eq!(delivered.len(), 30, "no message lost");
-    assert!(delivered.values().all(|count| *count == 1), "a message was delivered twice: {delivered:?}");
+    assert!(
+        delivered.values().all(|count| *count == 1),
+        "a message was delivered twice: {delivered:?}"
+    );
 }

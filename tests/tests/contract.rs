@@ -27,7 +27,8 @@ fn openapi_routes() -> Routes {
         }
         if let Some(path) = line.strip_prefix("  /").and_then(|rest| rest.strip_suffix(':')) {
             current = Some(format!("/{path}"));
-        } else if let (Some(path), Some(method)) = (&current, line.strip_prefix("    ").and_then(|l| l.split(':').next()))
+        } else if let (Some(path), Some(method)) =
+            (&current, line.strip_prefix("    ").and_then(|l| l.split(':').next()))
             && ["get", "post", "put", "delete"].contains(&method)
         {
             routes.insert((method.to_uppercase(), path.clone()));
@@ -57,13 +58,22 @@ fn template_routes() -> Routes {
 #[test]
 fn the_template_routes_exactly_what_the_document_describes() {
     let mut documented = openapi_routes();
-    assert!(documented.remove(&("GET".to_owned(), "/openapi.yaml".to_owned())), "the dev server's own document route");
+    assert!(
+        documented.remove(&("GET".to_owned(), "/openapi.yaml".to_owned())),
+        "the dev server's own document route"
+    );
     let mut templated = template_routes();
     assert!(templated.len() >= 32, "parsed {} template routes", templated.len());
     // API Gateway's $default route carries whatever no route matches to search, whose router
     // serves the client's trailing-slash search and the JSON 404s.
-    assert!(templated.remove(&("ANY".to_owned(), "$default".to_owned())), "the template has a $default route");
-    assert!(documented.remove(&("POST".to_owned(), "/item/search/".to_owned())), "the trailing-slash search is documented");
+    assert!(
+        templated.remove(&("ANY".to_owned(), "$default".to_owned())),
+        "the template has a $default route"
+    );
+    assert!(
+        documented.remove(&("POST".to_owned(), "/item/search/".to_owned())),
+        "the trailing-slash search is documented"
+    );
     assert_eq!(documented, templated);
 }
 
@@ -72,9 +82,20 @@ async fn every_documented_route_is_served() {
     let app = TestApp::spawn().await;
     for (method, path) in openapi_routes() {
         let concrete = path.replace("{proxy}", "avatar/default.jpg").replace(['{', '}'], "");
-        let concrete = concrete.replace("/uuid", "/1").replace("/itemid", "/1").replace("/token", "/x");
-        let reply = if method == "GET" { app.get(&concrete).await } else { app.post(&concrete, json!({})).await };
-        assert_ne!((reply.status, &reply.body), (404, &json!({"status": "failure", "info": "not found"})), "{method} {path} is not served");
+        let concrete = concrete
+            .replace("/uuid", "/1")
+            .replace("/itemid", "/1")
+            .replace("/token", "/x");
+        let reply = if method == "GET" {
+            app.get(&concrete).await
+        } else {
+            app.post(&concrete, json!({})).await
+        };
+        assert_ne!(
+            (reply.status, &reply.body),
+            (404, &json!({"status": "failure", "info": "not found"})),
+            "{method} {path} is not served"
+        );
     }
     let (status, content_type, document) = app.get_bytes("/openapi.yaml").await;
     assert_eq!((status, content_type.as_str()), (200, "application/yaml"));

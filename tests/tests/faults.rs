@@ -2,10 +2,10 @@
 //! the SDK timeouts end a call) every endpoint answers 503 `server failed` within a bounded
 //! time, and nothing is left half-written: the healthy stack afterwards sees the data intact.
 
-use foof_tests::{refusing_endpoint, silent_endpoint, Reply, TestApp, TestUser};
-use futures_util::future::join_all;
+use foof_tests::{Reply, TestApp, TestUser, refusing_endpoint, silent_endpoint};
 use futures_util::FutureExt;
-use serde_json::{json, Value};
+use futures_util::future::join_all;
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
@@ -14,13 +14,21 @@ const BOUND: Duration = Duration::from_secs(8);
 
 #[track_caller]
 fn assert_server_failed(reply: &Reply, what: &str) {
-    assert_eq!((reply.status, &reply.body), (503, &json!({"status": "failure", "info": "server failed"})), "{what}");
+    assert_eq!(
+        (reply.status, &reply.body),
+        (503, &json!({"status": "failure", "info": "server failed"})),
+        "{what}"
+    );
 }
 
 /// Calls touching DynamoDB on every code path, as `user` (registered on the healthy stack).
 async fn dynamodb_calls(app: &TestApp, user: &TestUser, itemid: i64) -> Vec<(&'static str, Reply)> {
     let token = json!(user.token);
-    let (user_path, item_path, recommend_path) = (format!("/user/{}", user.uuid), format!("/item/{itemid}"), format!("/recommend/{}", user.uuid));
+    let (user_path, item_path, recommend_path) = (
+        format!("/user/{}", user.uuid),
+        format!("/item/{itemid}"),
+        format!("/recommend/{}", user.uuid),
+    );
     let calls = vec![
         ("GET /user/{uuid}", app.get(&user_path).boxed()),
         ("POST /user/me", app.post("/user/me", json!({"token": token})).boxed()),
@@ -43,12 +51,13 @@ async fn dynamodb_calls(app: &TestApp, user: &TestUser, itemid: i64) -> Vec<(&'s
     names.into_iter().zip(join_all(futures).await).collect()
 }
 
-
 async fn seeded() -> (TestApp, TestUser, i64, Value) {
     let healthy = TestApp::spawn().await;
     let user = healthy.register().await;
     let body = json!({"token": user.token, "title": "自行车", "type": 3, "price": 100, "depreciatione": 80, "note": "东门", "sold": 1});
-    let itemid = healthy.post("/item/add", body).await.body["data"]["itemid"].as_i64().unwrap();
+    let itemid = healthy.post("/item/add", body).await.body["data"]["itemid"]
+        .as_i64()
+        .unwrap();
     let snapshot = json!({"me": healthy.me(&user).await, "item": healthy.get(&format!("/item/{itemid}")).await.body});
     (healthy, user, itemid, snapshot)
 }
@@ -56,7 +65,10 @@ async fn seeded() -> (TestApp, TestUser, i64, Value) {
 async fn assert_intact(healthy: &TestApp, user: &TestUser, itemid: i64, snapshot: &Value) {
     let now = json!({"me": healthy.me(user).await, "item": healthy.get(&format!("/item/{itemid}")).await.body});
     assert_eq!(&now, snapshot, "data changed during the fault");
-    assert_eq!(healthy.post("/fav/query", json!({"token": user.token})).await.body["res"], json!([]));
+    assert_eq!(
+        healthy.post("/fav/query", json!({"token": user.token})).await.body["res"],
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -95,22 +107,46 @@ async fn s3_ses_and_sns_down_give_503_and_change_nothing() {
 
     // SNS: the code is withdrawn again, so the user may ask at once when SMS works again.
     let phone = foof_tests::unique_phone();
-    assert_server_failed(&broken.post("/user/requirecode", json!({"phonenumber": phone})).await, "requirecode");
+    assert_server_failed(
+        &broken.post("/user/requirecode", json!({"phonenumber": phone})).await,
+        "requirecode",
+    );
     healthy.request_code(&phone).await;
 
     // SES.
-    let mail = broken.post("/user/mail/verify", json!({"token": user.token, "idcard": "213170001"})).await;
+    let mail = broken
+        .post("/user/mail/verify", json!({"token": user.token, "idcard": "213170001"}))
+        .await;
     assert_server_failed(&mail, "mail/verify");
 
     // S3: avatar and item pictures, and serving images.
-    let avatar = broken.post_multipart("/user/avatar", &[("token", &user.token)], vec![("file", "a.jpg", PHOTO.to_vec())]).await;
+    let avatar = broken
+        .post_multipart(
+            "/user/avatar",
+            &[("token", &user.token)],
+            vec![("file", "a.jpg", PHOTO.to_vec())],
+        )
+        .await;
     assert_server_failed(&avatar, "avatar");
     let id = itemid.to_string();
-    let pictures = broken.post_multipart("/item/image", &[("token", &user.token), ("itemid", &id)], vec![("file", "a.jpg", PHOTO.to_vec())]).await;
+    let pictures = broken
+        .post_multipart(
+            "/item/image",
+            &[("token", &user.token), ("itemid", &id)],
+            vec![("file", "a.jpg", PHOTO.to_vec())],
+        )
+        .await;
     assert_server_failed(&pictures, "item/image");
     assert_server_failed(&broken.get("/image/avatar/default.jpg").await, "GET /image");
     assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
 
     assert_intact(&healthy, &user, itemid, &snapshot).await;
-    assert_eq!(healthy.get_bytes(&format!("/image/item/{}-{itemid}-0.jpg", user.uuid)).await.0, 404, "no stray picture");
+    assert_eq!(
+        healthy
+            .get_bytes(&format!("/image/item/{}-{itemid}-0.jpg", user.uuid))
+            .await
+            .0,
+        404,
+        "no stray picture"
+    );
 }

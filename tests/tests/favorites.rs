@@ -1,11 +1,13 @@
 //! /fav/query, /fav/add, /fav/delete over HTTP against the emulators.
 
 use foof_tests::{TestApp, TestUser};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 async fn add_item(app: &TestApp, user: &TestUser) -> i64 {
     let body = json!({"token": user.token, "title": "台灯", "type": 5, "price": 10, "depreciatione": 70, "note": "J,宿舍", "sold": 1});
-    app.post("/item/add", body).await.body["data"]["itemid"].as_i64().unwrap()
+    app.post("/item/add", body).await.body["data"]["itemid"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn favourites(app: &TestApp, user: &TestUser) -> Vec<Value> {
@@ -18,20 +20,40 @@ async fn favourites(app: &TestApp, user: &TestUser) -> Vec<Value> {
 async fn add_query_delete_in_insertion_order() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
-    let (a, b, c) = (add_item(&app, &seller).await, add_item(&app, &seller).await, add_item(&app, &seller).await);
+    let (a, b, c) = (
+        add_item(&app, &seller).await,
+        add_item(&app, &seller).await,
+        add_item(&app, &seller).await,
+    );
     assert!(favourites(&app, &fan).await.is_empty());
 
-    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{c}]")})).await.assert_success();
-    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}, \"{b}\"]")})).await.assert_success();
+    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{c}]")}))
+        .await
+        .assert_success();
+    app.post(
+        "/fav/add",
+        json!({"token": fan.token, "data": format!("[{a}, \"{b}\"]")}),
+    )
+    .await
+    .assert_success();
     let rows = favourites(&app, &fan).await;
     let items: Vec<i64> = rows.iter().map(|r| r["itemid"].as_i64().unwrap()).collect();
     assert_eq!(items, [c, a, b]);
     let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow with insertion: {ids:?}");
-    assert!(rows.iter().all(|r| r["uuid"] == fan.uuid && r.as_object().unwrap().len() == 3));
+    assert!(
+        rows.iter()
+            .all(|r| r["uuid"] == fan.uuid && r.as_object().unwrap().len() == 3)
+    );
 
-    app.post_form("/fav/delete", &[("token", &fan.token), ("data", &format!("[{a}]"))]).await.assert_success();
-    let items: Vec<i64> = favourites(&app, &fan).await.iter().map(|r| r["itemid"].as_i64().unwrap()).collect();
+    app.post_form("/fav/delete", &[("token", &fan.token), ("data", &format!("[{a}]"))])
+        .await
+        .assert_success();
+    let items: Vec<i64> = favourites(&app, &fan)
+        .await
+        .iter()
+        .map(|r| r["itemid"].as_i64().unwrap())
+        .collect();
     assert_eq!(items, [c, b]);
     assert!(favourites(&app, &seller).await.is_empty(), "favourites are per user");
 }
@@ -41,12 +63,27 @@ async fn adding_twice_or_unknown_items_is_a_successful_no_op() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
     let a = add_item(&app, &seller).await;
-    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}]")})).await.assert_success();
+    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}]")}))
+        .await
+        .assert_success();
     let first = favourites(&app, &fan).await;
-    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}, {a}, 999999999]")})).await.assert_success();
-    assert_eq!(favourites(&app, &fan).await, first, "no duplicate, no unknown item, same id");
-    app.post("/fav/delete", json!({"token": fan.token, "data": "[999999999]"})).await.assert_success();
-    app.post("/fav/add", json!({"token": fan.token, "data": "[]"})).await.assert_success();
+    app.post(
+        "/fav/add",
+        json!({"token": fan.token, "data": format!("[{a}, {a}, 999999999]")}),
+    )
+    .await
+    .assert_success();
+    assert_eq!(
+        favourites(&app, &fan).await,
+        first,
+        "no duplicate, no unknown item, same id"
+    );
+    app.post("/fav/delete", json!({"token": fan.token, "data": "[999999999]"}))
+        .await
+        .assert_success();
+    app.post("/fav/add", json!({"token": fan.token, "data": "[]"}))
+        .await
+        .assert_success();
     assert_eq!(favourites(&app, &fan).await, first);
 }
 
@@ -55,17 +92,37 @@ async fn bad_data_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
     let a = add_item(&app, &seller).await;
-    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}]")})).await.assert_success();
+    app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}]")}))
+        .await
+        .assert_success();
     let before = favourites(&app, &fan).await;
-    for data in [json!("[1"), json!("five"), json!("[0]"), json!("[\"x\"]"), json!({"a": 1}), json!(null)] {
-        app.post("/fav/add", json!({"token": fan.token, "data": data.clone()})).await.assert_failure("invaild request");
-        app.post("/fav/delete", json!({"token": fan.token, "data": data})).await.assert_failure("invaild request");
+    for data in [
+        json!("[1"),
+        json!("five"),
+        json!("[0]"),
+        json!("[\"x\"]"),
+        json!({"a": 1}),
+        json!(null),
+    ] {
+        app.post("/fav/add", json!({"token": fan.token, "data": data.clone()}))
+            .await
+            .assert_failure("invaild request");
+        app.post("/fav/delete", json!({"token": fan.token, "data": data}))
+            .await
+            .assert_failure("invaild request");
     }
     let too_many: Vec<i64> = (1..=51).collect();
-    app.post("/fav/add", json!({"token": fan.token, "data": serde_json::to_string(&too_many).unwrap()})).await.assert_failure("invaild request");
+    app.post(
+        "/fav/add",
+        json!({"token": fan.token, "data": serde_json::to_string(&too_many).unwrap()}),
+    )
+    .await
+    .assert_failure("invaild request");
     assert_eq!(favourites(&app, &fan).await, before);
     for path in ["/fav/query", "/fav/add", "/fav/delete"] {
-        app.post(path, json!({"data": format!("[{a}]")})).await.assert_forbidden();
+        app.post(path, json!({"data": format!("[{a}]")}))
+            .await
+            .assert_forbidden();
     }
 }
 
@@ -74,6 +131,8 @@ async fn a_json_array_works_as_well_as_the_clients_string() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
     let (a, b) = (add_item(&app, &seller).await, add_item(&app, &seller).await);
-    app.post("/fav/add", json!({"token": fan.token, "data": [a, b.to_string()]})).await.assert_success();
+    app.post("/fav/add", json!({"token": fan.token, "data": [a, b.to_string()]}))
+        .await
+        .assert_success();
     assert_eq!(favourites(&app, &fan).await.len(), 2);
 }

@@ -28,13 +28,23 @@ async fn add(app: &TestApp, token: &str, title: &str) -> (Option<i64>, u64) {
 /// A valid login token for a user id nobody registered.
 fn token_of_a_missing_user() -> String {
     let config = Config::from_env().unwrap();
-    let JwtSecret::Value(secret) = config.jwt_secret else { panic!("the tests run with JWT_SECRET set") };
-    let tokens = TokenService::new(secret.as_bytes(), config.login_token_lifetime, config.mail_token_lifetime, Arc::new(SystemClock));
+    let JwtSecret::Value(secret) = config.jwt_secret else {
+        panic!("the tests run with JWT_SECRET set")
+    };
+    let tokens = TokenService::new(
+        secret.as_bytes(),
+        config.login_token_lifetime,
+        config.mail_token_lifetime,
+        Arc::new(SystemClock),
+    );
     tokens.issue_login(i64::from(i32::MAX))
 }
 
 async fn title_of(app: &TestApp, itemid: i64) -> String {
-    app.get(&format!("/item/{itemid}")).await.body["title"].as_str().unwrap().to_owned()
+    app.get(&format!("/item/{itemid}")).await.body["title"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -48,10 +58,17 @@ async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containe
     assert_eq!(warm, 1, "a warm container claims the id inside the write");
     let (b1, _) = add(&second, &seller.token, "b1").await;
     let (a3, stale) = add(&first, &seller.token, "a3").await;
-    assert_eq!(stale, 2, "the claim fails because the other container moved the counter, and claims again from its value");
+    assert_eq!(
+        stale, 2,
+        "the claim fails because the other container moved the counter, and claims again from its value"
+    );
 
     let (refused, calls) = add(&first, &token_of_a_missing_user(), "nobody's").await;
-    assert_eq!((refused, calls), (None, 1), "an owner that does not exist refuses the whole transaction");
+    assert_eq!(
+        (refused, calls),
+        (None, 1),
+        "an owner that does not exist refuses the whole transaction"
+    );
     let (a4, warm_again) = add(&first, &seller.token, "a4").await;
     assert_eq!(warm_again, 1);
     let (b2, stale_again) = add(&second, &seller.token, "b2").await;
@@ -60,7 +77,11 @@ async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containe
     let titles = ["a1", "a2", "b1", "a3", "a4", "b2"];
     let ids: Vec<i64> = [a1, a2, b1, a3, a4, b2].into_iter().map(Option::unwrap).collect();
     let start = ids[0];
-    assert_eq!(ids, (start..start + 6).collect::<Vec<_>>(), "unique, in commit order, and the refused add used no id");
+    assert_eq!(
+        ids,
+        (start..start + 6).collect::<Vec<_>>(),
+        "unique, in commit order, and the refused add used no id"
+    );
     for (id, title) in ids.iter().zip(titles) {
         assert_eq!(title_of(&second, *id).await, title);
     }

@@ -2,12 +2,16 @@
 //! of its own (a random tag) so it finds only its own documents in the shared tables.
 
 use foof_shared::domain::search::MAX_POSTINGS_PER_TERM;
-use foof_tests::{unique_phone, TestApp, TestUser};
-use serde_json::{json, Value};
+use foof_tests::{TestApp, TestUser, unique_phone};
+use serde_json::{Value, json};
 
 /// A word no other test (or earlier run) uses: letters only, so it stays one token.
 fn tag() -> String {
-    unique_phone().bytes().skip(2).map(|b| char::from(b'a' + (b - b'0'))).collect()
+    unique_phone()
+        .bytes()
+        .skip(2)
+        .map(|b| char::from(b'a' + (b - b'0')))
+        .collect()
 }
 
 async fn add(app: &TestApp, user: &TestUser, title: &str, note: &str) -> i64 {
@@ -18,13 +22,20 @@ async fn add(app: &TestApp, user: &TestUser, title: &str, note: &str) -> i64 {
 }
 
 async fn search(app: &TestApp, method: &str, query: &str) -> Value {
-    let reply = app.post("/item/search", json!({"method": method, "query": query})).await;
+    let reply = app
+        .post("/item/search", json!({"method": method, "query": query}))
+        .await;
     assert_eq!(reply.status, 200);
     reply.body
 }
 
 fn ids(reply: &Value) -> Vec<i64> {
-    reply["hits"]["hits"].as_array().unwrap().iter().map(|h| h["_id"].as_str().unwrap().parse().unwrap()).collect()
+    reply["hits"]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["_id"].as_str().unwrap().parse().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -41,7 +52,10 @@ async fn finds_goods_by_word_character_run_and_bigram() {
     let found = ids(&search(&app, "good", &format!("{t} 高数")).await);
     assert_eq!(found.first(), Some(&textbook));
     let both = ids(&search(&app, "good", &t.to_uppercase()).await);
-    assert!(both.contains(&powerbank) && both.contains(&textbook), "words match case-insensitively");
+    assert!(
+        both.contains(&powerbank) && both.contains(&textbook),
+        "words match case-insensitively"
+    );
 }
 
 #[tokio::test]
@@ -53,21 +67,41 @@ async fn the_envelope_has_elasticsearchs_shape_and_no_private_fields() {
     let reply = search(&app, "good", &t).await;
     assert!(reply["took"].is_u64());
     assert_eq!(reply["timed_out"], false);
-    assert_eq!(reply["_shards"], json!({"total": 1, "successful": 1, "skipped": 0, "failed": 0}));
+    assert_eq!(
+        reply["_shards"],
+        json!({"total": 1, "successful": 1, "skipped": 0, "failed": 0})
+    );
     assert_eq!(reply["hits"]["total"], 1);
     let hit = &reply["hits"]["hits"][0];
-    assert_eq!((&hit["_index"], &hit["_type"], &hit["_id"]), (&json!("index-goods"), &json!("goods"), &json!(itemid.to_string())));
+    assert_eq!(
+        (&hit["_index"], &hit["_type"], &hit["_id"]),
+        (&json!("index-goods"), &json!("goods"), &json!(itemid.to_string()))
+    );
     assert!(hit["_score"].as_f64().unwrap() > 0.0);
     assert_eq!(reply["hits"]["max_score"], hit["_score"]);
-    assert_eq!(hit["_source"], json!({"title": format!("台灯 {t}"), "note": "宿舍自提", "price": 12.5}));
+    assert_eq!(
+        hit["_source"],
+        json!({"title": format!("台灯 {t}"), "note": "宿舍自提", "price": 12.5})
+    );
 
     // Users: username and info are searched; only public fields come back.
-    app.post("/user/modify", json!({"token": user.token, "username": format!("店主{t}"), "info": "出闲置", "idcard": "213170001",
-                                    "studentid": "09", "address": "T"})).await.assert_success();
+    app.post(
+        "/user/modify",
+        json!({"token": user.token, "username": format!("店主{t}"), "info": "出闲置", "idcard": "213170001",
+                                    "studentid": "09", "address": "T"}),
+    )
+    .await
+    .assert_success();
     let reply = search(&app, "user", &t).await;
     let hit = &reply["hits"]["hits"][0];
-    assert_eq!((&hit["_index"], &hit["_type"], &hit["_id"]), (&json!("index-users"), &json!("users"), &json!(user.uuid.to_string())));
-    assert_eq!(hit["_source"], json!({"username": format!("店主{t}"), "info": "出闲置", "address": "T", "score": 10}));
+    assert_eq!(
+        (&hit["_index"], &hit["_type"], &hit["_id"]),
+        (&json!("index-users"), &json!("users"), &json!(user.uuid.to_string()))
+    );
+    assert_eq!(
+        hit["_source"],
+        json!({"username": format!("店主{t}"), "info": "出闲置", "address": "T", "score": 10})
+    );
     let text = reply.to_string();
     assert!(!text.contains("213170001") && !text.contains(&user.phone) && !text.contains("studentid"));
 }
@@ -89,15 +123,39 @@ async fn modify_reindexes_and_delete_removes() {
     let (old, new) = (tag(), tag());
     let itemid = add(&app, &user, &format!("{old} 吉他"), "琴房").await;
     assert_eq!(ids(&search(&app, "good", &old).await), [itemid]);
-    app.post("/item/modify", json!({"token": user.token, "itemid": itemid, "title": format!("{new} 尤克里里")})).await.assert_success();
-    assert!(ids(&search(&app, "good", &old).await).is_empty(), "the old word stopped matching");
+    app.post(
+        "/item/modify",
+        json!({"token": user.token, "itemid": itemid, "title": format!("{new} 尤克里里")}),
+    )
+    .await
+    .assert_success();
+    assert!(
+        ids(&search(&app, "good", &old).await).is_empty(),
+        "the old word stopped matching"
+    );
     assert_eq!(ids(&search(&app, "good", &new).await), [itemid]);
-    assert_eq!(search(&app, "good", &new).await["hits"]["hits"][0]["_source"]["title"], format!("{new} 尤克里里"));
-    app.post("/item/modify", json!({"token": user.token, "itemid": itemid, "price": 99})).await.assert_success();
-    assert_eq!(search(&app, "good", &new).await["hits"]["hits"][0]["_source"]["price"], 99.0);
-    app.post("/item/delete", json!({"token": user.token, "itemid": itemid})).await.assert_success();
+    assert_eq!(
+        search(&app, "good", &new).await["hits"]["hits"][0]["_source"]["title"],
+        format!("{new} 尤克里里")
+    );
+    app.post(
+        "/item/modify",
+        json!({"token": user.token, "itemid": itemid, "price": 99}),
+    )
+    .await
+    .assert_success();
+    assert_eq!(
+        search(&app, "good", &new).await["hits"]["hits"][0]["_source"]["price"],
+        99.0
+    );
+    app.post("/item/delete", json!({"token": user.token, "itemid": itemid}))
+        .await
+        .assert_success();
     let reply = search(&app, "good", &new).await;
-    assert_eq!((&reply["hits"]["total"], &reply["hits"]["max_score"]), (&json!(0), &Value::Null));
+    assert_eq!(
+        (&reply["hits"]["total"], &reply["hits"]["max_score"]),
+        (&json!(0), &Value::Null)
+    );
 }
 
 #[tokio::test]
@@ -105,13 +163,26 @@ async fn user_search_follows_profile_edits() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
     let (first, second) = (tag(), tag());
-    app.post("/user/modify", json!({"token": user.token, "username": first})).await.assert_success();
+    app.post("/user/modify", json!({"token": user.token, "username": first}))
+        .await
+        .assert_success();
     assert_eq!(ids(&search(&app, "user", &first).await), [user.uuid]);
-    app.post("/user/modify", json!({"token": user.token, "info": format!("收 {second} 教材")})).await.assert_success();
+    app.post(
+        "/user/modify",
+        json!({"token": user.token, "info": format!("收 {second} 教材")}),
+    )
+    .await
+    .assert_success();
     assert_eq!(ids(&search(&app, "user", &second).await), [user.uuid]);
-    app.post("/user/modify", json!({"token": user.token, "username": "改名了"})).await.assert_success();
+    app.post("/user/modify", json!({"token": user.token, "username": "改名了"}))
+        .await
+        .assert_success();
     assert!(ids(&search(&app, "user", &first).await).is_empty());
-    assert_eq!(ids(&search(&app, "user", &second).await), [user.uuid], "info still indexed");
+    assert_eq!(
+        ids(&search(&app, "user", &second).await),
+        [user.uuid],
+        "info still indexed"
+    );
 }
 
 #[tokio::test]
@@ -119,17 +190,27 @@ async fn empty_junk_and_bad_requests() {
     let app = TestApp::spawn().await;
     for query in ["", "   ", "!!!???", "🎉🎉"] {
         let reply = search(&app, "good", query).await;
-        assert_eq!(reply["hits"], json!({"total": 0, "max_score": null, "hits": []}), "{query:?}");
+        assert_eq!(
+            reply["hits"],
+            json!({"total": 0, "max_score": null, "hits": []}),
+            "{query:?}"
+        );
     }
     let reply = search(&app, "good", &tag()).await;
     assert_eq!(reply["hits"]["total"], 0);
-    for body in [json!({"method": "item", "query": "x"}), json!({"query": "x"}), json!({"method": "good", "query": "x", "size": 4001}),
-                 json!({"method": "good", "query": "x", "size": -1})] {
+    for body in [
+        json!({"method": "item", "query": "x"}),
+        json!({"query": "x"}),
+        json!({"method": "good", "query": "x", "size": 4001}),
+        json!({"method": "good", "query": "x", "size": -1}),
+    ] {
         app.post("/item/search", body).await.assert_failure("invaild request");
     }
     let slash = app.post("/item/search/", json!({"method": "good", "query": "x"})).await;
     assert_eq!(slash.status, 200);
-    let form = app.post_form("/item/search", &[("method", "user"), ("query", "x")]).await;
+    let form = app
+        .post_form("/item/search", &[("method", "user"), ("query", "x")])
+        .await;
     assert!(form.body["hits"].is_object());
 }
 
@@ -141,8 +222,17 @@ async fn size_limits_the_hits_but_not_the_total() {
     for i in 0..3 {
         add(&app, &user, &format!("{t} 第{i}件"), "便宜").await;
     }
-    let reply = app.post("/item/search", json!({"method": "good", "query": t, "size": "2"})).await.body;
-    assert_eq!((reply["hits"]["total"].as_u64(), reply["hits"]["hits"].as_array().unwrap().len()), (Some(3), 2));
+    let reply = app
+        .post("/item/search", json!({"method": "good", "query": t, "size": "2"}))
+        .await
+        .body;
+    assert_eq!(
+        (
+            reply["hits"]["total"].as_u64(),
+            reply["hits"]["hits"].as_array().unwrap().len()
+        ),
+        (Some(3), 2)
+    );
 }
 
 #[tokio::test]
@@ -154,7 +244,10 @@ async fn a_common_term_is_answered_from_its_newest_postings() {
     for _ in 0..MAX_POSTINGS_PER_TERM + 3 {
         added.push(add(&app, &user, &t, "自提").await);
     }
-    let reply = app.post("/item/search", json!({"method": "good", "query": t, "size": 4000})).await.body;
+    let reply = app
+        .post("/item/search", json!({"method": "good", "query": t, "size": 4000}))
+        .await
+        .body;
     assert_eq!(reply["hits"]["total"].as_u64(), Some(MAX_POSTINGS_PER_TERM as u64));
     let mut found = ids(&reply);
     found.sort_unstable();
@@ -171,7 +264,13 @@ async fn recommend_answers_live_items_of_others() {
     }
     let reply = app.get(&format!("/recommend/{}", me.uuid)).await;
     assert_eq!(reply.status, 200);
-    let recommended: Vec<i64> = reply.body.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let recommended: Vec<i64> = reply
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
     assert!(!recommended.is_empty() && recommended.len() <= 10, "{recommended:?}");
     let mut distinct = recommended.clone();
     distinct.sort_unstable();

@@ -3,13 +3,15 @@
 
 use foof_tests::{TestApp, TestUser};
 use futures_util::future::join_all;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
 
 async fn add_item(app: &TestApp, user: &TestUser, sold: &str) -> i64 {
     let body = json!({"token": user.token, "title": "自行车", "type": "3", "price": 120, "depreciatione": "70", "note": "D,东门", "sold": sold});
-    app.post("/item/add", body).await.body["data"]["itemid"].as_i64().unwrap()
+    app.post("/item/add", body).await.body["data"]["itemid"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn item(app: &TestApp, itemid: i64) -> Value {
@@ -17,11 +19,19 @@ async fn item(app: &TestApp, itemid: i64) -> Value {
 }
 
 async fn messages(app: &TestApp, user: &TestUser) -> Vec<Value> {
-    app.post("/user/chat/fetchall", json!({"token": user.token})).await.body["data"].as_array().unwrap().clone()
+    app.post("/user/chat/fetchall", json!({"token": user.token})).await.body["data"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn push(app: &TestApp, from: &TestUser, to: i64, kind: i64, data: Value) {
-    app.post("/user/chat/push", json!({"token": from.token, "to": to, "type": kind, "data": data})).await.assert_success();
+    app.post(
+        "/user/chat/push",
+        json!({"token": from.token, "to": to, "type": kind, "data": data}),
+    )
+    .await
+    .assert_success();
 }
 
 /// The contract's client scenario: request → order → finished list → trade → sold.
@@ -31,8 +41,16 @@ async fn a_sale_from_request_to_receipt_as_the_client_does_it() {
     let (seller, buyer) = (app.register().await, app.register().await);
     let itemid = add_item(&app, &seller, "1").await;
     let id = itemid.to_string();
-    let upload = app.post_multipart("/item/image", &[("token", &seller.token), ("itemid", &id), ("path", "a++b")],
-                                    vec![("file", "image.jpg", PHOTO.to_vec()), ("file", "image.jpg", PHOTO.to_vec())]).await;
+    let upload = app
+        .post_multipart(
+            "/item/image",
+            &[("token", &seller.token), ("itemid", &id), ("path", "a++b")],
+            vec![
+                ("file", "image.jpg", PHOTO.to_vec()),
+                ("file", "image.jpg", PHOTO.to_vec()),
+            ],
+        )
+        .await;
     assert_eq!(upload.body["status"], "success");
     let imgurl = item(&app, itemid).await["imgurl"].as_str().unwrap().to_owned();
     let paths: Vec<&str> = imgurl.split("++").filter(|p| !p.is_empty()).collect();
@@ -42,7 +60,9 @@ async fn a_sale_from_request_to_receipt_as_the_client_does_it() {
     }
 
     // B favourites it and asks to buy ("我想购买").
-    app.post("/fav/add", json!({"token": buyer.token, "data": format!("[{itemid}]")})).await.assert_success();
+    app.post("/fav/add", json!({"token": buyer.token, "data": format!("[{itemid}]")}))
+        .await
+        .assert_success();
     let favs = app.post("/fav/query", json!({"token": buyer.token})).await.body;
     assert_eq!(favs["res"][0]["itemid"], itemid);
     push(&app, &buyer, seller.uuid, 0, json!(itemid)).await;
@@ -51,27 +71,63 @@ async fn a_sale_from_request_to_receipt_as_the_client_does_it() {
     let inbox = messages(&app, &seller).await;
     let request = inbox.iter().find(|m| m["type"] == 0).expect("the trade request");
     assert_eq!((&request["data"], &request["from"]), (&json!(id), &json!(buyer.uuid)));
-    app.post("/item/order", json!({"token": seller.token, "to": request["from"], "itemid": request["data"]})).await.assert_success();
+    app.post(
+        "/item/order",
+        json!({"token": seller.token, "to": request["from"], "itemid": request["data"]}),
+    )
+    .await
+    .assert_success();
     let reserved = item(&app, itemid).await;
     assert_eq!((&reserved["sold"], &reserved["to"]), (&json!(3), &json!(buyer.uuid)));
-    app.post("/user/want/delete", json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid})).await.assert_failure("invaild request");
-    let deleted = app.post("/user/want/delete", json!({"token": seller.token, "id": request["id"]})).await;
+    app.post(
+        "/user/want/delete",
+        json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid}),
+    )
+    .await
+    .assert_failure("invaild request");
+    let deleted = app
+        .post("/user/want/delete", json!({"token": seller.token, "id": request["id"]}))
+        .await;
     assert_eq!(deleted.body, json!({"status": "success", "info": 1}));
     push(&app, &seller, buyer.uuid, -2, json!(itemid)).await;
 
     // B: finished lists it (reserved), the -2 message arrived, B confirms receipt.
     let finished = app.post("/user/finished", json!({"token": buyer.token})).await.body;
-    assert_eq!((&finished[0]["itemid"], &finished[0]["sold"]), (&json!(itemid), &json!(3)));
-    assert!(messages(&app, &buyer).await.iter().any(|m| m["type"] == -2 && m["data"] == id));
-    app.post("/item/trade", json!({"token": buyer.token, "itemid": itemid})).await.assert_success();
+    assert_eq!(
+        (&finished[0]["itemid"], &finished[0]["sold"]),
+        (&json!(itemid), &json!(3))
+    );
+    assert!(
+        messages(&app, &buyer)
+            .await
+            .iter()
+            .any(|m| m["type"] == -2 && m["data"] == id)
+    );
+    app.post("/item/trade", json!({"token": buyer.token, "itemid": itemid}))
+        .await
+        .assert_success();
     assert_eq!(item(&app, itemid).await["sold"], 2);
     push(&app, &buyer, seller.uuid, -3, json!(itemid)).await;
-    assert_eq!(app.post("/user/finished", json!({"token": buyer.token})).await.body[0]["sold"], 2);
-    let sold: Vec<Value> = app.post("/user/published", json!({"token": seller.token, "uuid": seller.uuid})).await.body.as_array().unwrap().clone();
+    assert_eq!(
+        app.post("/user/finished", json!({"token": buyer.token})).await.body[0]["sold"],
+        2
+    );
+    let sold: Vec<Value> = app
+        .post("/user/published", json!({"token": seller.token, "uuid": seller.uuid}))
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(sold[0]["sold"], 2);
 
     // Afterwards: a sold item is not for trade, and the seller's inbox shows the receipt.
-    app.post("/item/order", json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid})).await.assert_failure("not for trade");
+    app.post(
+        "/item/order",
+        json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid}),
+    )
+    .await
+    .assert_failure("not for trade");
     assert!(messages(&app, &seller).await.iter().any(|m| m["type"] == -3));
 }
 
@@ -81,13 +137,28 @@ async fn the_seller_refuses_a_request() {
     let (seller, buyer) = (app.register().await, app.register().await);
     let itemid = add_item(&app, &seller, "1").await;
     push(&app, &buyer, seller.uuid, 0, json!(itemid)).await;
-    let request = messages(&app, &seller).await.into_iter().find(|m| m["type"] == 0).unwrap();
+    let request = messages(&app, &seller)
+        .await
+        .into_iter()
+        .find(|m| m["type"] == 0)
+        .unwrap();
     push(&app, &seller, buyer.uuid, -1, json!(itemid)).await;
-    let deleted = app.post("/user/want/delete", json!({"token": seller.token, "id": request["id"]})).await;
+    let deleted = app
+        .post("/user/want/delete", json!({"token": seller.token, "id": request["id"]}))
+        .await;
     assert_eq!(deleted.body, json!({"status": "success", "info": 1}));
-    let refusal = messages(&app, &buyer).await.into_iter().find(|m| m["type"] == -1).unwrap();
+    let refusal = messages(&app, &buyer)
+        .await
+        .into_iter()
+        .find(|m| m["type"] == -1)
+        .unwrap();
     // "我知道了": the buyer deletes the refusal.
-    assert_eq!(app.post("/user/want/delete", json!({"token": buyer.token, "id": refusal["id"]})).await.body, json!({"status": "success", "info": 1}));
+    assert_eq!(
+        app.post("/user/want/delete", json!({"token": buyer.token, "id": refusal["id"]}))
+            .await
+            .body,
+        json!({"status": "success", "info": 1})
+    );
     assert!(messages(&app, &buyer).await.is_empty());
     assert_eq!(item(&app, itemid).await["sold"], 1);
 }
@@ -97,16 +168,32 @@ async fn an_aborted_trade_goes_back_on_sale() {
     let app = TestApp::spawn().await;
     let (seller, buyer) = (app.register().await, app.register().await);
     let itemid = add_item(&app, &seller, "-1").await;
-    app.post("/item/order", json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid.to_string()})).await.assert_success();
+    app.post(
+        "/item/order",
+        json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid.to_string()}),
+    )
+    .await
+    .assert_success();
     assert_eq!(item(&app, itemid).await["sold"], -3);
     // The client's "终止交易" calls reset as the buyer: refused.
-    app.post("/item/reset", json!({"token": buyer.token, "itemid": itemid})).await.assert_failure("Insufficient permissions");
-    app.post("/item/reset", json!({"token": seller.token, "itemid": itemid})).await.assert_success();
+    app.post("/item/reset", json!({"token": buyer.token, "itemid": itemid}))
+        .await
+        .assert_failure("Insufficient permissions");
+    app.post("/item/reset", json!({"token": seller.token, "itemid": itemid}))
+        .await
+        .assert_success();
     let back = item(&app, itemid).await;
     assert_eq!((&back["sold"], &back["to"]), (&json!(-1), &json!(0)));
-    assert_eq!(app.post("/user/finished", json!({"token": buyer.token})).await.body, json!([]));
-    app.post("/item/reset", json!({"token": seller.token, "itemid": itemid})).await.assert_failure("invaild request");
-    app.post("/item/trade", json!({"token": buyer.token, "itemid": itemid})).await.assert_failure("item not availabe for trade");
+    assert_eq!(
+        app.post("/user/finished", json!({"token": buyer.token})).await.body,
+        json!([])
+    );
+    app.post("/item/reset", json!({"token": seller.token, "itemid": itemid}))
+        .await
+        .assert_failure("invaild request");
+    app.post("/item/trade", json!({"token": buyer.token, "itemid": itemid}))
+        .await
+        .assert_failure("item not availabe for trade");
 }
 
 #[tokio::test]
@@ -120,32 +207,76 @@ async fn order_trade_and_reset_failures() {
         let app = &app;
         async move { app.post(path, body).await }
     };
-    post("/item/order", &stranger, json!({"to": buyer.uuid, "itemid": itemid})).await.assert_failure("Insufficient permissions");
-    post("/item/order", &seller, json!({"to": 999999999, "itemid": itemid})).await.assert_failure("no such user");
-    post("/item/order", &seller, json!({"to": seller.uuid, "itemid": itemid})).await.assert_failure("invaild request");
-    post("/item/order", &seller, json!({"to": buyer.uuid, "itemid": 999999999})).await.assert_failure("not for trade");
-    post("/item/order", &seller, json!({"to": buyer.uuid})).await.assert_failure("invaild request");
-    post("/item/trade", &buyer, json!({"itemid": itemid})).await.assert_failure("item not availabe for trade");
-    post("/item/reset", &seller, json!({"itemid": itemid})).await.assert_failure("invaild request");
-    post("/item/reset", &seller, json!({"itemid": 999999999})).await.assert_failure("no such item");
+    post("/item/order", &stranger, json!({"to": buyer.uuid, "itemid": itemid}))
+        .await
+        .assert_failure("Insufficient permissions");
+    post("/item/order", &seller, json!({"to": 999999999, "itemid": itemid}))
+        .await
+        .assert_failure("no such user");
+    post("/item/order", &seller, json!({"to": seller.uuid, "itemid": itemid}))
+        .await
+        .assert_failure("invaild request");
+    post("/item/order", &seller, json!({"to": buyer.uuid, "itemid": 999999999}))
+        .await
+        .assert_failure("not for trade");
+    post("/item/order", &seller, json!({"to": buyer.uuid}))
+        .await
+        .assert_failure("invaild request");
+    post("/item/trade", &buyer, json!({"itemid": itemid}))
+        .await
+        .assert_failure("item not availabe for trade");
+    post("/item/reset", &seller, json!({"itemid": itemid}))
+        .await
+        .assert_failure("invaild request");
+    post("/item/reset", &seller, json!({"itemid": 999999999}))
+        .await
+        .assert_failure("no such item");
     assert_eq!(item(&app, itemid).await["sold"], 1, "nothing changed");
 
-    post("/item/order", &seller, json!({"to": buyer.uuid, "itemid": itemid})).await.assert_success();
-    post("/item/order", &seller, json!({"to": stranger.uuid, "itemid": itemid})).await.assert_failure("not for trade");
-    post("/item/trade", &stranger, json!({"itemid": itemid})).await.assert_failure("Insufficient permissions");
-    post("/item/trade", &seller, json!({"itemid": itemid})).await.assert_failure("Insufficient permissions");
-    post("/item/reset", &stranger, json!({"itemid": itemid})).await.assert_failure("Insufficient permissions");
-    for path in ["/item/order", "/item/trade", "/item/reset", "/user/want/delete", "/user/want/deleteall"] {
-        app.post(path, json!({"itemid": itemid, "to": buyer.uuid, "id": 1})).await.assert_forbidden();
+    post("/item/order", &seller, json!({"to": buyer.uuid, "itemid": itemid}))
+        .await
+        .assert_success();
+    post("/item/order", &seller, json!({"to": stranger.uuid, "itemid": itemid}))
+        .await
+        .assert_failure("not for trade");
+    post("/item/trade", &stranger, json!({"itemid": itemid}))
+        .await
+        .assert_failure("Insufficient permissions");
+    post("/item/trade", &seller, json!({"itemid": itemid}))
+        .await
+        .assert_failure("Insufficient permissions");
+    post("/item/reset", &stranger, json!({"itemid": itemid}))
+        .await
+        .assert_failure("Insufficient permissions");
+    for path in [
+        "/item/order",
+        "/item/trade",
+        "/item/reset",
+        "/user/want/delete",
+        "/user/want/deleteall",
+    ] {
+        app.post(path, json!({"itemid": itemid, "to": buyer.uuid, "id": 1}))
+            .await
+            .assert_forbidden();
     }
 
     // Deleted items refuse every transition.
-    post("/item/delete", &seller, json!({"itemid": itemid})).await.assert_success();
-    post("/item/trade", &buyer, json!({"itemid": itemid})).await.assert_failure("item not availabe for trade");
-    post("/item/reset", &seller, json!({"itemid": itemid})).await.assert_failure("no such item");
+    post("/item/delete", &seller, json!({"itemid": itemid}))
+        .await
+        .assert_success();
+    post("/item/trade", &buyer, json!({"itemid": itemid}))
+        .await
+        .assert_failure("item not availabe for trade");
+    post("/item/reset", &seller, json!({"itemid": itemid}))
+        .await
+        .assert_failure("no such item");
     let other = add_item(&app, &seller, "1").await;
-    post("/item/delete", &seller, json!({"itemid": other})).await.assert_success();
-    post("/item/order", &seller, json!({"to": buyer.uuid, "itemid": other})).await.assert_failure("not for trade");
+    post("/item/delete", &seller, json!({"itemid": other}))
+        .await
+        .assert_success();
+    post("/item/order", &seller, json!({"to": buyer.uuid, "itemid": other}))
+        .await
+        .assert_failure("not for trade");
 }
 
 #[tokio::test]
@@ -162,17 +293,46 @@ async fn want_delete_and_deleteall_respect_ownership() {
 
     let inbox = messages(&app, &seller).await;
     let theirs = messages(&app, &buyer).await;
-    app.post("/user/want/delete", json!({"token": buyer.token, "id": inbox[0]["id"]})).await.assert_failure("Insufficient permissions");
-    app.post("/user/want/delete", json!({"token": seller.token, "id": 999999999})).await.assert_failure("no such message");
-    app.post("/user/want/delete", json!({"token": seller.token})).await.assert_failure("invaild request");
+    app.post("/user/want/delete", json!({"token": buyer.token, "id": inbox[0]["id"]}))
+        .await
+        .assert_failure("Insufficient permissions");
+    app.post("/user/want/delete", json!({"token": seller.token, "id": 999999999}))
+        .await
+        .assert_failure("no such message");
+    app.post("/user/want/delete", json!({"token": seller.token}))
+        .await
+        .assert_failure("invaild request");
 
-    app.post("/user/want/deleteall", json!({"token": buyer.token, "itemid": itemid})).await.assert_failure("Insufficient permissions");
-    app.post("/user/want/deleteall", json!({"token": seller.token, "itemid": 999999999})).await.assert_failure("no such item");
-    let reply = app.post("/user/want/deleteall", json!({"token": seller.token, "itemid": itemid})).await;
+    app.post("/user/want/deleteall", json!({"token": buyer.token, "itemid": itemid}))
+        .await
+        .assert_failure("Insufficient permissions");
+    app.post(
+        "/user/want/deleteall",
+        json!({"token": seller.token, "itemid": 999999999}),
+    )
+    .await
+    .assert_failure("no such item");
+    let reply = app
+        .post("/user/want/deleteall", json!({"token": seller.token, "itemid": itemid}))
+        .await;
     assert_eq!(reply.body, json!({"status": "success", "info": 2}));
-    let left: Vec<(Value, Value)> = messages(&app, &seller).await.iter().map(|m| (m["type"].clone(), m["data"].clone())).collect();
-    assert_eq!(left, [(json!(1), json!(itemid.to_string())), (json!(0), json!(unrelated.to_string()))]);
-    assert_eq!(messages(&app, &buyer).await.len(), theirs.len(), "messages to others are untouched");
+    let left: Vec<(Value, Value)> = messages(&app, &seller)
+        .await
+        .iter()
+        .map(|m| (m["type"].clone(), m["data"].clone()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (json!(1), json!(itemid.to_string())),
+            (json!(0), json!(unrelated.to_string()))
+        ]
+    );
+    assert_eq!(
+        messages(&app, &buyer).await.len(),
+        theirs.len(),
+        "messages to others are untouched"
+    );
     assert_eq!(inbox.len(), 4);
 }
 
@@ -182,9 +342,19 @@ async fn of_ten_racing_orders_exactly_one_wins() {
     let seller = app.register().await;
     let buyers = join_all((0..10).map(|_| app.register())).await;
     let itemid = add_item(&app, &seller, "1").await;
-    let orders = buyers.iter().map(|b| app.post("/item/order", json!({"token": seller.token, "to": b.uuid, "itemid": itemid})));
+    let orders = buyers.iter().map(|b| {
+        app.post(
+            "/item/order",
+            json!({"token": seller.token, "to": b.uuid, "itemid": itemid}),
+        )
+    });
     let replies = join_all(orders).await;
-    let wins: Vec<usize> = replies.iter().enumerate().filter(|(_, r)| r.body["status"] == "success").map(|(i, _)| i).collect();
+    let wins: Vec<usize> = replies
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.body["status"] == "success")
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(wins.len(), 1, "{replies:?}");
     for reply in replies.iter().filter(|r| r.body["status"] != "success") {
         reply.assert_failure("not for trade");
@@ -197,10 +367,19 @@ async fn of_eight_racing_trades_exactly_one_wins() {
     let app = TestApp::spawn().await;
     let (seller, buyer) = (app.register().await, app.register().await);
     let itemid = add_item(&app, &seller, "1").await;
-    app.post("/item/order", json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid})).await.assert_success();
+    app.post(
+        "/item/order",
+        json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid}),
+    )
+    .await
+    .assert_success();
     let trades = (0..8).map(|_| app.post("/item/trade", json!({"token": buyer.token, "itemid": itemid})));
     let replies = join_all(trades).await;
-    assert_eq!(replies.iter().filter(|r| r.body["status"] == "success").count(), 1, "{replies:?}");
+    assert_eq!(
+        replies.iter().filter(|r| r.body["status"] == "success").count(),
+        1,
+        "{replies:?}"
+    );
     for reply in replies.iter().filter(|r| r.body["status"] != "success") {
         reply.assert_failure("item not availabe for trade");
     }

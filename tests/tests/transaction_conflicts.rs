@@ -2,13 +2,13 @@
 //! answers a scripted sequence of replies in DynamoDB's JSON protocol, and the real adapters
 //! talk to it with the real SDK client.
 
-use axum::http::{header::CONTENT_TYPE, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header::CONTENT_TYPE};
 use foof_shared::app::{App, Services};
 use foof_shared::clock::SystemClock;
 use foof_shared::config::Config;
 use foof_shared::domain::item::{Item, ItemDetails};
 use foof_shared::ports::{BackendError, Created};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -31,19 +31,30 @@ fn counter_value(value: i64) -> Value {
 
 /// Serves `steps` in order; a request the script does not expect gets a 500 (so the test fails).
 async fn scripted_dynamodb(steps: Vec<Step>) -> (String, Arc<Script>) {
-    let script = Arc::new(Script { replies: Mutex::new(steps.into()), received: Mutex::new(Vec::new()) });
+    let script = Arc::new(Script {
+        replies: Mutex::new(steps.into()),
+        received: Mutex::new(Vec::new()),
+    });
     let state = script.clone();
     let app = axum::Router::new().route(
         "/",
         axum::routing::post(move |headers: HeaderMap| {
             let script = state.clone();
             async move {
-                let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok()).unwrap_or_default();
+                let target = headers
+                    .get("x-amz-target")
+                    .and_then(|t| t.to_str().ok())
+                    .unwrap_or_default();
                 let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
                 script.received.lock().unwrap().push(operation.clone());
                 let (status, body) = match script.replies.lock().unwrap().pop_front() {
-                    Some((expected, status, body)) if expected == operation => (StatusCode::from_u16(status).unwrap(), body),
-                    _ => (StatusCode::INTERNAL_SERVER_ERROR, json!({"__type": "UnexpectedRequest", "message": operation})),
+                    Some((expected, status, body)) if expected == operation => {
+                        (StatusCode::from_u16(status).unwrap(), body)
+                    }
+                    _ => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        json!({"__type": "UnexpectedRequest", "message": operation}),
+                    ),
                 };
                 (status, [(CONTENT_TYPE, "application/x-amz-json-1.0")], body.to_string())
             }
@@ -58,11 +69,19 @@ async fn scripted_dynamodb(steps: Vec<Step>) -> (String, Arc<Script>) {
 async fn services_over(endpoint: String) -> App {
     let mut config = Config::from_env().expect("configuration");
     config.endpoints.dynamodb = Some(endpoint);
-    Services::from_config(config, Arc::new(SystemClock)).await.expect("services start")
+    Services::from_config(config, Arc::new(SystemClock))
+        .await
+        .expect("services start")
 }
 
 fn draft() -> Item {
-    let details = ItemDetails { title: Some("自行车".into()), kind: Some(1), price: Some(50.0), depreciatione: Some(80), note: Some("n".into()) };
+    let details = ItemDetails {
+        title: Some("自行车".into()),
+        kind: Some(1),
+        price: Some(50.0),
+        depreciatione: Some(80),
+        note: Some("n".into()),
+    };
     Item::new_post(0, 1, details, 1).unwrap()
 }
 
@@ -83,8 +102,15 @@ async fn an_id_reservation_waits_out_a_transaction_holding_the_counter() {
 async fn an_id_reservation_gives_up_when_the_counter_stays_held() {
     let (endpoint, script) = scripted_dynamodb(vec![("UpdateItem", 400, conflict_exception()); 5]).await;
     let app = services_over(endpoint).await;
-    assert!(matches!(app.ids.next_id("chats").await, Err(BackendError::Unavailable(_))));
-    assert_eq!(script.received.lock().unwrap().len(), 5, "the first try and 4 retries, then the caller answers 503");
+    assert!(matches!(
+        app.ids.next_id("chats").await,
+        Err(BackendError::Unavailable(_))
+    ));
+    assert_eq!(
+        script.received.lock().unwrap().len(),
+        5,
+        "the first try and 4 retries, then the caller answers 503"
+    );
 }
 
 #[tokio::test]
@@ -110,5 +136,15 @@ async fn an_add_whose_claim_meets_another_transaction_reserves_its_id_instead() 
     assert_eq!(app.items.create(&draft()).await.unwrap(), Created::Done(7));
     assert_eq!(app.items.create(&draft()).await.unwrap(), Created::Done(9));
     let received = script.received.lock().unwrap().clone();
-    assert_eq!(received, ["UpdateItem", "TransactWriteItems", "TransactWriteItems", "UpdateItem", "UpdateItem", "TransactWriteItems"]);
+    assert_eq!(
+        received,
+        [
+            "UpdateItem",
+            "TransactWriteItems",
+            "TransactWriteItems",
+            "UpdateItem",
+            "UpdateItem",
+            "TransactWriteItems"
+        ]
+    );
 }

@@ -1,8 +1,8 @@
 //! /user/{uuid}, /user/me, /user/modify, /user/avatar, /user/mail/verify and the published /
 //! finished lists, over HTTP against the emulators.
 
-use foof_tests::{unique_phone, TestApp, CLIENT_PASSWORD};
-use serde_json::{json, Value};
+use foof_tests::{CLIENT_PASSWORD, TestApp, unique_phone};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
@@ -37,13 +37,25 @@ async fn me_needs_a_valid_login_token() {
     assert!(me.get("password").is_none());
 
     // The token in a bearer header works as well as in the body.
-    let bearer = app.http.post(app.url("/user/me")).bearer_auth(&user.token).send().await.unwrap();
+    let bearer = app
+        .http
+        .post(app.url("/user/me"))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status(), 200);
 
     app.post("/user/me", json!({})).await.assert_forbidden();
-    app.post("/user/me", json!({"token": "garbage"})).await.assert_forbidden();
-    app.post("/user/me", json!({"token": format!("{}x", user.token)})).await.assert_forbidden();
-    app.post_form("/user/me", &[("token", "garbage")]).await.assert_forbidden();
+    app.post("/user/me", json!({"token": "garbage"}))
+        .await
+        .assert_forbidden();
+    app.post("/user/me", json!({"token": format!("{}x", user.token)}))
+        .await
+        .assert_forbidden();
+    app.post_form("/user/me", &[("token", "garbage")])
+        .await
+        .assert_forbidden();
 }
 
 #[tokio::test]
@@ -55,13 +67,35 @@ async fn modify_changes_only_whitelisted_fields() {
     app.post("/user/modify", body).await.assert_success();
     let me = app.me(&user).await;
     assert_eq!(
-        (&me["username"], &me["idcard"], &me["studentid"], &me["address"], &me["info"]),
-        (&json!("小明"), &json!("213170001"), &json!("09"), &json!("T"), &json!("卖闲置"))
+        (
+            &me["username"],
+            &me["idcard"],
+            &me["studentid"],
+            &me["address"],
+            &me["info"]
+        ),
+        (
+            &json!("小明"),
+            &json!("213170001"),
+            &json!("09"),
+            &json!("T"),
+            &json!("卖闲置")
+        )
     );
-    assert_eq!((&me["avatarurl"], &me["score"], &me["verified"], &me["uuid"]), (&json!("image/avatar/default.jpg"), &json!(10), &json!(0), &json!(user.uuid)));
+    assert_eq!(
+        (&me["avatarurl"], &me["score"], &me["verified"], &me["uuid"]),
+        (
+            &json!("image/avatar/default.jpg"),
+            &json!(10),
+            &json!(0),
+            &json!(user.uuid)
+        )
+    );
 
     // Absent fields stay; numbers are accepted for text fields (the client sends codes like 9).
-    app.post("/user/modify", json!({"token": user.token, "studentid": 9})).await.assert_success();
+    app.post("/user/modify", json!({"token": user.token, "studentid": 9}))
+        .await
+        .assert_success();
     let me = app.me(&user).await;
     assert_eq!((&me["username"], &me["studentid"]), (&json!("小明"), &json!("9")));
 }
@@ -70,13 +104,24 @@ async fn modify_changes_only_whitelisted_fields() {
 async fn modify_with_a_password_changes_the_password() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let fields = [("token", user.token.as_str()), ("username", "新名字"), ("password", NEW_PASSWORD)];
+    let fields = [
+        ("token", user.token.as_str()),
+        ("username", "新名字"),
+        ("password", NEW_PASSWORD),
+    ];
     app.post_form("/user/modify", &fields).await.assert_success();
-    app.post("/user/login", json!({"phonenumber": user.phone, "password": CLIENT_PASSWORD})).await.assert_failure("password incorrect");
+    app.post(
+        "/user/login",
+        json!({"phonenumber": user.phone, "password": CLIENT_PASSWORD}),
+    )
+    .await
+    .assert_failure("password incorrect");
     let again = app.login(&user.phone, NEW_PASSWORD).await;
     assert_eq!(app.me(&again).await["username"], "新名字");
     // An empty password means "unchanged", as in the original.
-    app.post("/user/modify", json!({"token": again.token, "password": ""})).await.assert_success();
+    app.post("/user/modify", json!({"token": again.token, "password": ""}))
+        .await
+        .assert_success();
     app.login(&user.phone, NEW_PASSWORD).await;
 }
 
@@ -96,7 +141,9 @@ async fn modify_refuses_bad_values_and_changes_nothing() {
         app.post("/user/modify", body).await.assert_failure("invaild request");
     }
     assert_eq!(app.me(&user).await, before);
-    app.post("/user/modify", json!({"username": "no token"})).await.assert_forbidden();
+    app.post("/user/modify", json!({"username": "no token"}))
+        .await
+        .assert_forbidden();
 }
 
 #[tokio::test]
@@ -104,10 +151,16 @@ async fn mail_verification_proves_the_idcard() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
     let idcard = unique_idcard();
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard})).await.assert_success();
+    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
+        .await
+        .assert_success();
     let mails = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await;
     let mail = mails.last().expect("a verification mail was sent");
-    let link = mail.body.split_whitespace().find(|w| w.contains("/user/mail/verify/")).expect("the mail carries the link");
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/user/mail/verify/"))
+        .expect("the mail carries the link");
     let path = &link[link.find("/user/mail/verify/").unwrap()..];
     assert_ne!(app.me(&user).await["verified"], 1);
 
@@ -117,7 +170,9 @@ async fn mail_verification_proves_the_idcard() {
     assert_eq!(app.get(&format!("/user/{}", user.uuid)).await.body["verified"], 1);
 
     // Changing the idcard un-verifies.
-    app.post("/user/modify", json!({"token": user.token, "idcard": "213179999"})).await.assert_success();
+    app.post("/user/modify", json!({"token": user.token, "idcard": "213179999"}))
+        .await
+        .assert_success();
     assert_eq!(app.me(&user).await["verified"], 0);
 }
 
@@ -126,13 +181,26 @@ async fn mail_verification_uses_the_stored_idcard_when_none_is_given() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
     // A new user has no idcard: nothing to verify.
-    app.post("/user/mail/verify", json!({"token": user.token})).await.assert_failure("invaild request");
+    app.post("/user/mail/verify", json!({"token": user.token}))
+        .await
+        .assert_failure("invaild request");
     let idcard = unique_idcard();
-    app.post("/user/modify", json!({"token": user.token, "idcard": idcard})).await.assert_success();
-    app.post("/user/mail/verify", json!({"token": user.token})).await.assert_success();
+    app.post("/user/modify", json!({"token": user.token, "idcard": idcard}))
+        .await
+        .assert_success();
+    app.post("/user/mail/verify", json!({"token": user.token}))
+        .await
+        .assert_success();
     assert_eq!(app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await.len(), 1);
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": "bad@idcard"})).await.assert_failure("invaild request");
-    app.post("/user/mail/verify", json!({"idcard": idcard})).await.assert_forbidden();
+    app.post(
+        "/user/mail/verify",
+        json!({"token": user.token, "idcard": "bad@idcard"}),
+    )
+    .await
+    .assert_failure("invaild request");
+    app.post("/user/mail/verify", json!({"idcard": idcard}))
+        .await
+        .assert_forbidden();
 }
 
 #[tokio::test]
@@ -140,19 +208,34 @@ async fn mail_links_expire_and_only_mail_tokens_verify() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
     let idcard = unique_idcard();
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard})).await.assert_success();
+    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
+        .await
+        .assert_success();
     let mail = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await.pop().unwrap();
-    let link = mail.body.split_whitespace().find(|w| w.contains("/user/mail/verify/")).unwrap().to_owned();
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/user/mail/verify/"))
+        .unwrap()
+        .to_owned();
     let mail_token = link.rsplit('/').next().unwrap().to_owned();
 
     // A mail token is not a login token.
-    app.post("/user/me", json!({"token": mail_token})).await.assert_forbidden();
+    app.post("/user/me", json!({"token": mail_token}))
+        .await
+        .assert_forbidden();
     // A login token is not a mail token, and garbage is nothing.
-    app.get(&format!("/user/mail/verify/{}", user.token)).await.assert_failure("invaild request");
-    app.get("/user/mail/verify/not-a-token").await.assert_failure("invaild request");
+    app.get(&format!("/user/mail/verify/{}", user.token))
+        .await
+        .assert_failure("invaild request");
+    app.get("/user/mail/verify/not-a-token")
+        .await
+        .assert_failure("invaild request");
 
     app.clock.advance(Duration::from_secs(31 * 60));
-    app.get(&format!("/user/mail/verify/{mail_token}")).await.assert_failure("invaild request");
+    app.get(&format!("/user/mail/verify/{mail_token}"))
+        .await
+        .assert_failure("invaild request");
     assert_eq!(app.me(&user).await["verified"], 0);
 }
 
@@ -161,20 +244,36 @@ async fn avatar_upload_stores_a_clean_image_and_serves_it() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
     let reply = app
-        .post_multipart("/user/avatar", &[("token", &user.token), ("path", "file:///local/a.jpg")], vec![("file", "image.jpg", PHOTO.to_vec())])
+        .post_multipart(
+            "/user/avatar",
+            &[("token", &user.token), ("path", "file:///local/a.jpg")],
+            vec![("file", "image.jpg", PHOTO.to_vec())],
+        )
         .await;
     reply.assert_success();
     let avatar = format!("image/avatar/{}.jpg", user.uuid);
     assert_eq!(app.me(&user).await["avatarurl"], avatar.as_str());
-    assert_eq!(app.get(&format!("/user/{}", user.uuid)).await.body["avatarurl"], avatar.as_str());
+    assert_eq!(
+        app.get(&format!("/user/{}", user.uuid)).await.body["avatarurl"],
+        avatar.as_str()
+    );
 
     let (status, content_type, bytes) = app.get_bytes(&format!("/{avatar}")).await;
     assert_eq!((status, content_type.as_str()), (200, "image/jpeg"));
     assert!(bytes.starts_with(&[0xFF, 0xD8]));
-    assert!(contains(PHOTO, b"FOOFPhone") && !contains(&bytes, b"FOOFPhone"), "EXIF was not stripped");
+    assert!(
+        contains(PHOTO, b"FOOFPhone") && !contains(&bytes, b"FOOFPhone"),
+        "EXIF was not stripped"
+    );
 
     // A PNG replaces it under its own extension; the old file is gone.
-    let reply = app.post_multipart("/user/avatar", &[("token", &user.token)], vec![("file", "image.jpg", PNG.to_vec())]).await;
+    let reply = app
+        .post_multipart(
+            "/user/avatar",
+            &[("token", &user.token)],
+            vec![("file", "image.jpg", PNG.to_vec())],
+        )
+        .await;
     reply.assert_success();
     let png = format!("image/avatar/{}.png", user.uuid);
     assert_eq!(app.me(&user).await["avatarurl"], png.as_str());
@@ -192,8 +291,14 @@ async fn avatar_upload_failures_change_nothing() {
     type Parts = Vec<(&'static str, &'static str, Vec<u8>)>;
     let failures: Vec<(Parts, u16)> = vec![
         (vec![], 200),
-        (vec![("file", "image.jpg", b"<?php echo 'not an image'; ?>".to_vec())], 200),
-        (vec![("file", "a.jpg", PHOTO.to_vec()), ("file", "b.jpg", PHOTO.to_vec())], 200),
+        (
+            vec![("file", "image.jpg", b"<?php echo 'not an image'; ?>".to_vec())],
+            200,
+        ),
+        (
+            vec![("file", "a.jpg", PHOTO.to_vec()), ("file", "b.jpg", PHOTO.to_vec())],
+            200,
+        ),
         (vec![("file", "half.jpg", PHOTO[..PHOTO.len() / 2].to_vec())], 200),
     ];
     for (files, status) in failures {
@@ -203,11 +308,15 @@ async fn avatar_upload_failures_change_nothing() {
     }
     let mut huge = PHOTO.to_vec();
     huge.resize(1024 * 1024 + 1, 0);
-    let reply = app.post_multipart("/user/avatar", &token, vec![("file", "big.jpg", huge)]).await;
+    let reply = app
+        .post_multipart("/user/avatar", &token, vec![("file", "big.jpg", huge)])
+        .await;
     assert_eq!(reply.status, 413);
     assert_eq!(reply.body["status"], "failure");
 
-    let reply = app.post_multipart("/user/avatar", &[], vec![("file", "image.jpg", PHOTO.to_vec())]).await;
+    let reply = app
+        .post_multipart("/user/avatar", &[], vec![("file", "image.jpg", PHOTO.to_vec())])
+        .await;
     reply.assert_forbidden();
     assert_eq!(app.me(&user).await["avatarurl"], "image/avatar/default.jpg");
     assert_eq!(app.get_bytes(&format!("/image/avatar/{}.jpg", user.uuid)).await.0, 404);
@@ -230,9 +339,13 @@ async fn the_shipped_placeholders_are_served() {
 async fn published_and_finished_are_bare_arrays() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let published = app.post("/user/published", json!({"token": user.token, "uuid": user.uuid})).await;
+    let published = app
+        .post("/user/published", json!({"token": user.token, "uuid": user.uuid}))
+        .await;
     assert_eq!((published.status, published.body.is_array()), (200, true));
-    app.post("/user/published", json!({})).await.assert_failure("invaild request");
+    app.post("/user/published", json!({}))
+        .await
+        .assert_failure("invaild request");
     let finished = app.post("/user/finished", json!({"token": user.token})).await;
     assert_eq!((finished.status, finished.body.is_array()), (200, true));
     app.post("/user/finished", json!({})).await.assert_forbidden();
@@ -241,8 +354,15 @@ async fn published_and_finished_are_bare_arrays() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_json_404s() {
     let app = TestApp::spawn().await;
-    for reply in [app.get("/nope").await, app.post("/user/nope/deeper", json!({})).await, app.get("/user/login").await] {
-        assert_eq!((reply.status, &reply.body), (404, &json!({"status": "failure", "info": "not found"})));
+    for reply in [
+        app.get("/nope").await,
+        app.post("/user/nope/deeper", json!({})).await,
+        app.get("/user/login").await,
+    ] {
+        assert_eq!(
+            (reply.status, &reply.body),
+            (404, &json!({"status": "failure", "info": "not found"}))
+        );
     }
 }
 
@@ -267,6 +387,9 @@ async fn bodies_over_one_mebibyte_get_413() {
     let big = json!({"phonenumber": "1", "padding": "x".repeat(1024 * 1024)});
     let reply = app.post("/user/login", big).await;
     assert_eq!(reply.status, 413);
-    assert_eq!(reply.body, json!({"status": "failure", "info": "request entity too large"}));
+    assert_eq!(
+        reply.body,
+        json!({"status": "failure", "info": "request entity too large"})
+    );
     let _: Value = reply.body;
 }

@@ -4,11 +4,11 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use foof_shared::domain::message::{Message, Page, MAX_PAGE};
-use foof_shared::http::{success, Authed, Fields};
+use foof_shared::domain::message::{MAX_PAGE, Message, Page};
+use foof_shared::http::{Authed, Fields, success};
 use foof_shared::ports::{BackendError, Written};
 use foof_shared::{ApiError, App};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use thiserror::Error;
 
 pub fn router(app: App) -> Router {
@@ -46,7 +46,10 @@ fn page(fields: &Fields) -> Result<Page, ApiError> {
     if after.is_some_and(|a| a < 0) || limit.is_some_and(|l| l < 1 || l > MAX_PAGE as i64) {
         return Err(ApiError::InvalidRequest);
     }
-    Ok(Page { after, limit: limit.map(|l| l as usize) })
+    Ok(Page {
+        after,
+        limit: limit.map(|l| l as usize),
+    })
 }
 
 fn messages_reply(messages: &[Message]) -> Json<Value> {
@@ -56,7 +59,10 @@ fn messages_reply(messages: &[Message]) -> Json<Value> {
 async fn send(app: &App, from: i64, to: i64, kind: i64, data: String) -> Result<(), ChatError> {
     let now = app.clock.now_ms();
     let draft = Message::new(0, from, to, kind, data, now).map_err(|_| ChatError::InvalidRequest)?;
-    let message = Message { id: app.ids.next_id("chats").await?, ..draft };
+    let message = Message {
+        id: app.ids.next_id("chats").await?,
+        ..draft
+    };
     match app.messages.push(&message).await? {
         Written::Done => Ok(()),
         Written::Refused => Err(ChatError::NoSuchUser),
@@ -65,17 +71,27 @@ async fn send(app: &App, from: i64, to: i64, kind: i64, data: String) -> Result<
 
 async fn push(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
     let fields = &request.fields;
-    let (to, kind, data) = (fields.require_id("to")?, fields.require_integer("type")?, fields.require_text("data")?);
+    let (to, kind, data) = (
+        fields.require_id("to")?,
+        fields.require_integer("type")?,
+        fields.require_text("data")?,
+    );
     send(&app, request.uuid, to, kind, data).await?;
     Ok(success())
 }
 
 async fn fetch_new(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
-    let messages = app.messages.claim_new(request.uuid, page(&request.fields)?, app.clock.now_ms()).await?;
+    let messages = app
+        .messages
+        .claim_new(request.uuid, page(&request.fields)?, app.clock.now_ms())
+        .await?;
     Ok(messages_reply(&messages))
 }
 
 async fn fetch_all(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
-    let messages = app.messages.fetch_all(request.uuid, page(&request.fields)?, app.clock.now_ms()).await?;
+    let messages = app
+        .messages
+        .fetch_all(request.uuid, page(&request.fields)?, app.clock.now_ms())
+        .await?;
     Ok(messages_reply(&messages))
 }

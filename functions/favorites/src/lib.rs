@@ -4,9 +4,9 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use foof_shared::http::{success, Authed, Fields};
+use foof_shared::http::{Authed, Fields, success};
 use foof_shared::{ApiError, App};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Ids accepted in one call: one BatchGetItem (100 keys) covers both the items and the
 /// favourites it must read.
@@ -45,7 +45,10 @@ fn item_ids(fields: &Fields) -> Result<Vec<i64>, ApiError> {
 
 async fn query(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
     let favorites = app.favorites.list(request.uuid).await?;
-    let rows: Vec<Value> = favorites.iter().map(|f| json!({"id": f.id, "itemid": f.itemid, "uuid": f.uuid})).collect();
+    let rows: Vec<Value> = favorites
+        .iter()
+        .map(|f| json!({"id": f.id, "itemid": f.itemid, "uuid": f.uuid}))
+        .collect();
     Ok(Json(json!({"status": "success", "res": rows})))
 }
 
@@ -83,7 +86,16 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused() {
-        for bad in [json!("5"), json!("[0]"), json!("[-1]"), json!("[\"x\"]"), json!("{bad"), json!("[[1]]"), json!(5), json!(null)] {
+        for bad in [
+            json!("5"),
+            json!("[0]"),
+            json!("[-1]"),
+            json!("[\"x\"]"),
+            json!("{bad"),
+            json!("[[1]]"),
+            json!(5),
+            json!(null),
+        ] {
             assert!(ids(bad.clone()).is_err(), "{bad}");
         }
         let too_many: Vec<i64> = (1..=51).collect();

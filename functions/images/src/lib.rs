@@ -1,11 +1,11 @@
 //! `GET /image/**`: avatars and item images from the images bucket, with their media type.
 //! (HTTP APIs have no S3 integration, hence a function.)
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use foof_shared::images::ImageKind;
 use foof_shared::{ApiError, App};
 
@@ -16,7 +16,10 @@ pub fn router(app: App) -> Router {
 /// Stored keys are `image/avatar/…` and `image/item/…`: plain names, no traversal.
 fn object_key(path: &str) -> Option<String> {
     let safe = |segment: &str| {
-        !segment.is_empty() && segment != "." && segment != ".." && segment.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     };
     path.split('/').all(safe).then(|| format!("image/{path}"))
 }
@@ -28,7 +31,14 @@ async fn serve_image(State(app): State<App>, Path(path): Path<String>) -> Result
         "" | "application/octet-stream" | "binary/octet-stream" => ImageKind::content_type_for_path(&key).to_owned(),
         stored => stored.to_owned(),
     };
-    Ok(([(CONTENT_TYPE, content_type), (CACHE_CONTROL, "public, max-age=60".to_owned())], object.bytes).into_response())
+    Ok((
+        [
+            (CONTENT_TYPE, content_type),
+            (CACHE_CONTROL, "public, max-age=60".to_owned()),
+        ],
+        object.bytes,
+    )
+        .into_response())
 }
 
 #[cfg(test)]
@@ -37,7 +47,10 @@ mod tests {
 
     #[test]
     fn only_plain_paths_map_to_keys() {
-        assert_eq!(object_key("avatar/default.jpg").as_deref(), Some("image/avatar/default.jpg"));
+        assert_eq!(
+            object_key("avatar/default.jpg").as_deref(),
+            Some("image/avatar/default.jpg")
+        );
         assert_eq!(object_key("item/3-7-0.jpg").as_deref(), Some("image/item/3-7-0.jpg"));
         for bad in ["", "../secret", "item/../x", "item//x", "item/a b.jpg", "item/%2e%2e"] {
             assert_eq!(object_key(bad), None, "{bad:?}");

@@ -1,11 +1,11 @@
 //! Thin handlers: parse, call the domain, shape the reply.
 
 use crate::{images, posts};
-use axum::extract::{Path, State};
 use axum::Json;
-use foof_shared::http::{path_id, success, success_with, Authed};
+use axum::extract::{Path, State};
+use foof_shared::http::{Authed, path_id, success, success_with};
 use foof_shared::{ApiError, App};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
 

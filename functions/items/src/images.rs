@@ -4,9 +4,9 @@
 
 use crate::error::ItemError;
 use foof_shared::app::Services;
-use foof_shared::domain::item::{join_image_paths, MAX_IMAGES};
+use foof_shared::domain::item::{MAX_IMAGES, join_image_paths};
 use foof_shared::http::FileField;
-use foof_shared::images::{sanitize, CleanImage};
+use foof_shared::images::{CleanImage, sanitize};
 use foof_shared::ports::OwnerWrite;
 use futures_util::future::{join_all, try_join_all};
 
@@ -27,26 +27,50 @@ async fn delete_quietly(app: &Services, paths: &[String]) {
     }
 }
 
-pub async fn replace_images(app: &Services, owner: i64, itemid: i64, files: &[FileField]) -> Result<Vec<String>, ItemError> {
+pub async fn replace_images(
+    app: &Services,
+    owner: i64,
+    itemid: i64,
+    files: &[FileField],
+) -> Result<Vec<String>, ItemError> {
     if files.is_empty() || files.len() > MAX_IMAGES {
         return Err(ItemError::InvalidRequest);
     }
-    let images: Vec<CleanImage> = files.iter().map(|f| sanitize(&f.bytes)).collect::<Result<_, _>>().map_err(|_| ItemError::InvalidRequest)?;
-    let item = app.items.get(itemid).await?.filter(|item| !item.deleted).ok_or(ItemError::NoSuchItem)?;
+    let images: Vec<CleanImage> = files
+        .iter()
+        .map(|f| sanitize(&f.bytes))
+        .collect::<Result<_, _>>()
+        .map_err(|_| ItemError::InvalidRequest)?;
+    let item = app
+        .items
+        .get(itemid)
+        .await?
+        .filter(|item| !item.deleted)
+        .ok_or(ItemError::NoSuchItem)?;
     if item.uuid != owner {
         return Err(ItemError::NotOwner);
     }
     let prefix = format!("image/item/{owner}-{itemid}-");
     let current: Vec<&str> = item.image_paths();
     let first = next_number(&prefix, &current);
-    let paths: Vec<String> = images.iter().enumerate().map(|(i, image)| format!("{prefix}{}.{}", first + i, image.kind.extension())).collect();
+    let paths: Vec<String> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| format!("{prefix}{}.{}", first + i, image.kind.extension()))
+        .collect();
 
-    let uploads = images.into_iter().zip(&paths).map(|(image, path)| app.objects.put(path, image.bytes.into(), image.kind.content_type()));
+    let uploads = images
+        .into_iter()
+        .zip(&paths)
+        .map(|(image, path)| app.objects.put(path, image.bytes.into(), image.kind.content_type()));
     if let Err(error) = try_join_all(uploads).await {
         delete_quietly(app, &paths).await;
         return Err(error.into());
     }
-    let switched = app.items.replace_images(itemid, owner, &item.imgurl, &join_image_paths(&paths)).await;
+    let switched = app
+        .items
+        .replace_images(itemid, owner, &item.imgurl, &join_image_paths(&paths))
+        .await;
     let refusal = match switched {
         Ok(OwnerWrite::Done) => None,
         Ok(OwnerWrite::NotOwner) => Some(ItemError::NotOwner),
@@ -58,7 +82,11 @@ pub async fn replace_images(app: &Services, owner: i64, itemid: i64, files: &[Fi
         delete_quietly(app, &paths).await;
         return Err(error);
     }
-    let old: Vec<String> = current.iter().filter(|p| p.starts_with(&prefix)).map(|p| p.to_string()).collect();
+    let old: Vec<String> = current
+        .iter()
+        .filter(|p| p.starts_with(&prefix))
+        .map(|p| p.to_string())
+        .collect();
     delete_quietly(app, &old).await;
     Ok(paths)
 }
@@ -72,7 +100,13 @@ mod tests {
         let prefix = "image/item/3-7-";
         assert_eq!(next_number(prefix, &[]), 0);
         assert_eq!(next_number(prefix, &["image/item/default.jpg"]), 0);
-        assert_eq!(next_number(prefix, &["image/item/3-7-0.jpg", "image/item/3-7-1.png"]), 2);
-        assert_eq!(next_number(prefix, &["image/item/3-7-4.jpg", "image/item/9-7-9.jpg"]), 5);
+        assert_eq!(
+            next_number(prefix, &["image/item/3-7-0.jpg", "image/item/3-7-1.png"]),
+            2
+        );
+        assert_eq!(
+            next_number(prefix, &["image/item/3-7-4.jpg", "image/item/9-7-9.jpg"]),
+            5
+        );
     }
 }

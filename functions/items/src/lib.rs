@@ -8,8 +8,8 @@ mod posts;
 
 pub use error::ItemError;
 
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use foof_shared::App;
 
 pub fn router(app: App) -> Router {

@@ -2,7 +2,7 @@
 //! GetItem) together, BM25 in memory, then the top documents in one BatchGetItem per 100.
 
 use foof_shared::app::Services;
-use foof_shared::domain::search::{query_terms, rank, Corpus};
+use foof_shared::domain::search::{Corpus, query_terms, rank};
 use foof_shared::ports::BackendError;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -11,8 +11,17 @@ use std::collections::HashMap;
 #[derive(Serialize)]
 #[serde(untagged)]
 pub enum Source {
-    Goods { title: String, note: String, price: f64 },
-    User { username: String, info: String, address: String, score: i64 },
+    Goods {
+        title: String,
+        note: String,
+        price: f64,
+    },
+    User {
+        username: String,
+        info: String,
+        address: String,
+        score: i64,
+    },
 }
 
 pub struct Hit {
@@ -30,7 +39,10 @@ pub struct Found {
 pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) -> Result<Found, BackendError> {
     let terms = query_terms(query);
     if terms.is_empty() {
-        return Ok(Found { total: 0, hits: Vec::new() });
+        return Ok(Found {
+            total: 0,
+            hits: Vec::new(),
+        });
     }
     let sequence = match corpus {
         Corpus::Goods => "items",
@@ -46,7 +58,10 @@ pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) ->
         .filter_map(|(id, score)| sources.remove(&id).map(|source| Hit { id, score, source }))
         .collect();
     let missing = ids.len() - hits.len();
-    Ok(Found { total: ranked.len() - missing, hits })
+    Ok(Found {
+        total: ranked.len() - missing,
+        hits,
+    })
 }
 
 /// The public `_source` of each found document.
@@ -60,14 +75,33 @@ async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<
             .listings(ids)
             .await?
             .into_iter()
-            .map(|item| (item.itemid, Source::Goods { title: item.title, note: item.note, price: item.price }))
+            .map(|item| {
+                (
+                    item.itemid,
+                    Source::Goods {
+                        title: item.title,
+                        note: item.note,
+                        price: item.price,
+                    },
+                )
+            })
             .collect(),
         Corpus::Users => app
             .users
             .public_profiles(ids)
             .await?
             .into_iter()
-            .map(|user| (user.uuid, Source::User { username: user.username, info: user.info, address: user.address, score: user.score }))
+            .map(|user| {
+                (
+                    user.uuid,
+                    Source::User {
+                        username: user.username,
+                        info: user.info,
+                        address: user.address,
+                        score: user.score,
+                    },
+                )
+            })
             .collect(),
     })
 }

@@ -9,10 +9,10 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use foof_shared::domain::search::Corpus;
-use foof_shared::http::{path_id, Fields};
+use foof_shared::http::{Fields, path_id};
 use foof_shared::{ApiError, App};
-use serde_json::{json, Value};
 use reply::Envelope;
+use serde_json::{Value, json};
 use std::time::Instant;
 
 /// Hits returned when the request names no `size`, and the most it may name (the original

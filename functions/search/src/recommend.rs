@@ -41,7 +41,11 @@ pub async fn for_user(app: &Services, uuid: i64) -> Result<Vec<i64>, BackendErro
         return Ok(Vec::new());
     }
     let found = app.items.get_many(&sample).await?;
-    let eligible = |id: &i64| found.iter().any(|item| item.itemid == *id && item.is_live() && item.uuid != uuid);
+    let eligible = |id: &i64| {
+        found
+            .iter()
+            .any(|item| item.itemid == *id && item.is_live() && item.uuid != uuid)
+    };
     Ok(sample.into_iter().filter(eligible).take(RECOMMENDATIONS).collect())
 }
 

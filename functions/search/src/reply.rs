@@ -51,12 +51,27 @@ impl Envelope {
             Corpus::Goods => ("index-goods", "goods"),
             Corpus::Users => ("index-users", "users"),
         };
-        let hit = |hit: Hit| HitReply { index, kind, id: hit.id.to_string(), score: hit.score, source: hit.source };
+        let hit = |hit: Hit| HitReply {
+            index,
+            kind,
+            id: hit.id.to_string(),
+            score: hit.score,
+            source: hit.source,
+        };
         Envelope {
             took: took_ms,
             timed_out: false,
-            shards: Shards { total: 1, successful: 1, skipped: 0, failed: 0 },
-            hits: Hits { total: found.total, max_score: found.hits.first().map(|hit| hit.score), hits: found.hits.into_iter().map(hit).collect() },
+            shards: Shards {
+                total: 1,
+                successful: 1,
+                skipped: 0,
+                failed: 0,
+            },
+            hits: Hits {
+                total: found.total,
+                max_score: found.hits.first().map(|hit| hit.score),
+                hits: found.hits.into_iter().map(hit).collect(),
+            },
         }
     }
 }

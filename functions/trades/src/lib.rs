@@ -9,9 +9,9 @@ pub use error::TradeError;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use foof_shared::http::{success, Authed};
+use foof_shared::http::{Authed, success};
 use foof_shared::{ApiError, App};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
 

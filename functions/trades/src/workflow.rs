@@ -3,7 +3,7 @@
 
 use crate::error::TradeError;
 use foof_shared::app::Services;
-use foof_shared::domain::item::{sold, Item};
+use foof_shared::domain::item::{Item, sold};
 use foof_shared::ports::{MessageRemoval, Reservation, Written};
 
 async fn live_item(app: &Services, itemid: i64) -> Result<Option<Item>, TradeError> {

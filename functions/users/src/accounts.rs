@@ -3,7 +3,7 @@
 use crate::error::UserError;
 use foof_shared::app::Services;
 use foof_shared::domain::codes::{code_digest, generate_code, sms_text};
-use foof_shared::domain::password::{hash_password, verify_password, MAX_PASSWORD_LEN};
+use foof_shared::domain::password::{MAX_PASSWORD_LEN, hash_password, verify_password};
 use foof_shared::domain::phone::PhoneNumber;
 use foof_shared::domain::user::{ProfileChanges, User};
 use foof_shared::ports::{CodeCheck, CodeIssue, Written};
@@ -23,12 +23,16 @@ pub fn checked_password(password: &str) -> Result<&str, UserError> {
 /// Argon2 is deliberately slow: keep it off the async workers.
 pub async fn hash_off_thread(password: &str) -> String {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&password)).await.expect("hashing does not panic")
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .expect("hashing does not panic")
 }
 
 async fn verify_off_thread(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.expect("verifying does not panic")
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .expect("verifying does not panic")
 }
 
 pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(), UserError> {
@@ -37,7 +41,11 @@ pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(
         return Err(UserError::InvalidRequest);
     }
     let limit = app.config.limits.codes_per_source;
-    if !app.limits.hit(&format!("codes-from#{source}"), limit, app.clock.now_ms()).await? {
+    if !app
+        .limits
+        .hit(&format!("codes-from#{source}"), limit, app.clock.now_ms())
+        .await?
+    {
         return Err(UserError::TooFrequent);
     }
     let code = generate_code();
@@ -46,7 +54,11 @@ pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(
     if app.codes.issue(phone.e164(), &digest, now, &app.config.codes).await? == CodeIssue::TooFrequent {
         return Err(UserError::TooFrequent);
     }
-    if let Err(undelivered) = app.sms.send_sms(phone.e164(), &sms_text(&code, app.config.codes.lifetime)).await {
+    if let Err(undelivered) = app
+        .sms
+        .send_sms(phone.e164(), &sms_text(&code, app.config.codes.lifetime))
+        .await
+    {
         if let Err(error) = app.codes.withdraw(phone.e164(), &digest, now).await {
             tracing::warn!(%error, "an undelivered code could not be withdrawn");
         }
@@ -58,7 +70,11 @@ pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(
 /// Uses up the code if it is right; a wrong guess costs one of the code's tries.
 async fn redeem_code(app: &Services, phone: &PhoneNumber, code: &str) -> Result<(), UserError> {
     let digest = code_digest(&app.code_key, phone.e164(), code);
-    match app.codes.check(phone.e164(), &digest, app.clock.now_ms(), &app.config.codes).await? {
+    match app
+        .codes
+        .check(phone.e164(), &digest, app.clock.now_ms(), &app.config.codes)
+        .await?
+    {
         CodeCheck::Accepted => Ok(()),
         CodeCheck::NoneRequested => Err(UserError::InvalidRequest),
         CodeCheck::Rejected => Err(UserError::BadVerifyCode),
@@ -82,8 +98,15 @@ pub async fn register(app: &Services, phone: &str, code: &str, password: &str) -
 /// are refused (`request too frequent`) until the window ends, right or wrong.
 pub async fn login(app: &Services, phone: &str, password: &str) -> Result<(User, String), UserError> {
     let phone = parse_phone(phone)?;
-    let (failures, limit, now) = (format!("failed-logins#{}", phone.e164()), app.config.limits.failed_logins, app.clock.now_ms());
-    let (uuid, locked) = tokio::try_join!(app.users.uuid_for_phone(phone.e164()), app.limits.exceeded(&failures, limit, now))?;
+    let (failures, limit, now) = (
+        format!("failed-logins#{}", phone.e164()),
+        app.config.limits.failed_logins,
+        app.clock.now_ms(),
+    );
+    let (uuid, locked) = tokio::try_join!(
+        app.users.uuid_for_phone(phone.e164()),
+        app.limits.exceeded(&failures, limit, now)
+    )?;
     if locked {
         return Err(UserError::TooFrequent);
     }
@@ -100,9 +123,16 @@ pub async fn login(app: &Services, phone: &str, password: &str) -> Result<(User,
 pub async fn reset_password(app: &Services, phone: &str, code: &str, password: &str) -> Result<(), UserError> {
     let phone = parse_phone(phone)?;
     let password = checked_password(password)?;
-    let uuid = app.users.uuid_for_phone(phone.e164()).await?.ok_or(UserError::InvalidRequest)?;
+    let uuid = app
+        .users
+        .uuid_for_phone(phone.e164())
+        .await?
+        .ok_or(UserError::InvalidRequest)?;
     redeem_code(app, &phone, code).await?;
-    let changes = ProfileChanges { password_hash: Some(hash_off_thread(password).await), ..ProfileChanges::default() };
+    let changes = ProfileChanges {
+        password_hash: Some(hash_off_thread(password).await),
+        ..ProfileChanges::default()
+    };
     match app.users.update_profile(uuid, &changes).await? {
         Written::Done => Ok(()),
         Written::Refused => Err(UserError::InvalidRequest),

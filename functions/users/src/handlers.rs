@@ -1,11 +1,11 @@
 //! Thin handlers: parse, call the domain, shape the reply.
 
 use crate::{accounts, mail, profile};
-use axum::extract::{Path, State};
 use axum::Json;
-use foof_shared::http::{path_id, success, success_with, Authed, ClientAddress, Fields, PublicBaseUrl};
+use axum::extract::{Path, State};
+use foof_shared::http::{Authed, ClientAddress, Fields, PublicBaseUrl, path_id, success, success_with};
 use foof_shared::{ApiError, App};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
 
@@ -20,18 +20,33 @@ pub async fn me(State(app): State<App>, request: Authed) -> Reply {
 }
 
 pub async fn login(State(app): State<App>, fields: Fields) -> Reply {
-    let (user, token) = accounts::login(&app, &fields.require_text("phonenumber")?, &fields.require_text("password")?).await?;
-    Ok(Json(json!({"status": "success", "info": user.protected_json(), "token": token})))
+    let (user, token) = accounts::login(
+        &app,
+        &fields.require_text("phonenumber")?,
+        &fields.require_text("password")?,
+    )
+    .await?;
+    Ok(Json(
+        json!({"status": "success", "info": user.protected_json(), "token": token}),
+    ))
 }
 
 pub async fn register(State(app): State<App>, fields: Fields) -> Reply {
-    let (phone, code, password) = (fields.require_text("phonenumber")?, fields.require_text("verifycode")?, fields.require_text("password")?);
+    let (phone, code, password) = (
+        fields.require_text("phonenumber")?,
+        fields.require_text("verifycode")?,
+        fields.require_text("password")?,
+    );
     accounts::register(&app, &phone, &code, &password).await?;
     Ok(success())
 }
 
 pub async fn reset(State(app): State<App>, fields: Fields) -> Reply {
-    let (phone, code, password) = (fields.require_text("phonenumber")?, fields.require_text("verifycode")?, fields.require_text("password")?);
+    let (phone, code, password) = (
+        fields.require_text("phonenumber")?,
+        fields.require_text("verifycode")?,
+        fields.require_text("password")?,
+    );
     accounts::reset_password(&app, &phone, &code, &password).await?;
     Ok(success())
 }

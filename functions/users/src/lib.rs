@@ -9,8 +9,8 @@ mod profile;
 
 pub use error::UserError;
 
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use foof_shared::App;
 
 pub fn router(app: App) -> Router {

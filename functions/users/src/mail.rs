@@ -5,7 +5,12 @@ use foof_shared::app::Services;
 use foof_shared::domain::user::valid_idcard;
 use foof_shared::ports::Written;
 
-pub async fn send_verification(app: &Services, uuid: i64, idcard: Option<String>, base_url: &str) -> Result<(), UserError> {
+pub async fn send_verification(
+    app: &Services,
+    uuid: i64,
+    idcard: Option<String>,
+    base_url: &str,
+) -> Result<(), UserError> {
     let user = app.users.get(uuid).await?.ok_or(UserError::Forbidden)?;
     let idcard = idcard.unwrap_or(user.idcard);
     if idcard.is_empty() || !valid_idcard(&idcard) {
@@ -23,7 +28,10 @@ pub async fn send_verification(app: &Services, uuid: i64, idcard: Option<String>
 }
 
 pub async fn confirm(app: &Services, mail_token: &str) -> Result<(), UserError> {
-    let claim = app.tokens.verify_mail(mail_token).map_err(|_| UserError::InvalidRequest)?;
+    let claim = app
+        .tokens
+        .verify_mail(mail_token)
+        .map_err(|_| UserError::InvalidRequest)?;
     match app.users.confirm_idcard(claim.uuid, &claim.idcard).await? {
         Written::Done => Ok(()),
         Written::Refused => Err(UserError::InvalidRequest),

@@ -3,8 +3,8 @@
 use crate::accounts::{checked_password, hash_off_thread};
 use crate::error::UserError;
 use foof_shared::app::Services;
-use foof_shared::domain::user::{limits, valid_idcard, valid_text, ProfileChanges, User, DEFAULT_AVATAR};
-use foof_shared::http::{FileField, Fields};
+use foof_shared::domain::user::{DEFAULT_AVATAR, ProfileChanges, User, limits, valid_idcard, valid_text};
+use foof_shared::http::{Fields, FileField};
 use foof_shared::images::sanitize;
 use foof_shared::ports::Written;
 
@@ -36,7 +36,10 @@ pub fn profile_changes(fields: &Fields) -> Result<(ProfileChanges, Option<String
     if idcard.as_deref().is_some_and(|card| !valid_idcard(card)) {
         return Err(UserError::InvalidRequest);
     }
-    let password = fields.text("password").map_err(|_| UserError::InvalidRequest)?.filter(|p| !p.is_empty());
+    let password = fields
+        .text("password")
+        .map_err(|_| UserError::InvalidRequest)?
+        .filter(|p| !p.is_empty());
     if let Some(password) = &password {
         checked_password(password)?;
     }
@@ -71,7 +74,9 @@ pub async fn replace_avatar(app: &Services, uuid: i64, files: &[FileField]) -> R
     };
     let image = sanitize(&file.bytes).map_err(|_| UserError::InvalidRequest)?;
     let path = format!("image/avatar/{uuid}.{}", image.kind.extension());
-    app.objects.put(&path, image.bytes.into(), image.kind.content_type()).await?;
+    app.objects
+        .put(&path, image.bytes.into(), image.kind.content_type())
+        .await?;
     let Some(previous) = app.users.replace_avatar(uuid, &path).await? else {
         app.objects.delete(&path).await?;
         return Err(UserError::Forbidden);

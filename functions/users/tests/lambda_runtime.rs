@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use foof_tests::{RuntimeApiStub, TestApp};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::process::Stdio;
 
 const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
@@ -76,27 +76,63 @@ async fn the_users_binary_answers_api_gateway_events() {
         .spawn()
         .expect("the users binary starts");
 
-    let public = runtime.invoke(http_api_event("GET", &format!("/user/{}", user.uuid), "application/json", b"", false)).await.response();
+    let public = runtime
+        .invoke(http_api_event(
+            "GET",
+            &format!("/user/{}", user.uuid),
+            "application/json",
+            b"",
+            false,
+        ))
+        .await
+        .response();
     assert_eq!(public["statusCode"], 200);
     assert_eq!(reply_body(&public)["uuid"], user.uuid);
     assert_eq!(reply_body(&public)["username"], "新手咸鱼人员");
 
     let login = json!({"phonenumber": user.phone, "password": user.password}).to_string();
-    let reply = runtime.invoke(http_api_event("POST", "/user/login", "application/json", login.as_bytes(), false)).await.response();
+    let reply = runtime
+        .invoke(http_api_event(
+            "POST",
+            "/user/login",
+            "application/json",
+            login.as_bytes(),
+            false,
+        ))
+        .await
+        .response();
     assert_eq!(reply_body(&reply)["info"]["uuid"], user.uuid);
     let token = reply_body(&reply)["token"].as_str().unwrap().to_owned();
 
     let boundary = "----foofboundary7MA4YWxkTrZu0gW";
     let upload = multipart(boundary, &token, PHOTO);
     let content_type = format!("multipart/form-data; boundary={boundary}");
-    let reply = runtime.invoke(http_api_event("POST", "/user/avatar", &content_type, &upload, true)).await.response();
-    assert_eq!((reply["statusCode"].clone(), reply_body(&reply)), (json!(200), json!({"status": "success"})));
-    assert_eq!(app.me(&user).await["avatarurl"], format!("image/avatar/{}.jpg", user.uuid));
+    let reply = runtime
+        .invoke(http_api_event("POST", "/user/avatar", &content_type, &upload, true))
+        .await
+        .response();
+    assert_eq!(
+        (reply["statusCode"].clone(), reply_body(&reply)),
+        (json!(200), json!({"status": "success"}))
+    );
+    assert_eq!(
+        app.me(&user).await["avatarurl"],
+        format!("image/avatar/{}.jpg", user.uuid)
+    );
 
-    let reply = runtime.invoke(http_api_event("POST", "/user/me", "application/json", b"{}", false)).await.response();
-    assert_eq!((reply["statusCode"].clone(), reply_body(&reply)), (json!(403), json!({"status": "failure", "info": "forbidden"})));
+    let reply = runtime
+        .invoke(http_api_event("POST", "/user/me", "application/json", b"{}", false))
+        .await
+        .response();
+    assert_eq!(
+        (reply["statusCode"].clone(), reply_body(&reply)),
+        (json!(403), json!({"status": "failure", "info": "forbidden"}))
+    );
 
-    let reply = runtime.invoke(http_api_event("GET", "/no/such/route", "application/json", b"", false)).await.response();
+    let reply = runtime
+        .invoke(http_api_event("GET", "/no/such/route", "application/json", b"", false))
+        .await
+        .response();
     assert_eq!(reply["statusCode"], 404);
 
     function.kill().await.unwrap();

@@ -29,7 +29,9 @@ pub(crate) fn borrowed_text<'a>(item: &'a Item, name: &str) -> Result<&'a str, B
 
 pub(crate) fn number(item: &Item, name: &str) -> Result<i64, BackendError> {
     match item.get(name) {
-        Some(AttributeValue::N(value)) => value.parse().map_err(|_| corrupt(format!("attribute {name} is not an integer"))),
+        Some(AttributeValue::N(value)) => value
+            .parse()
+            .map_err(|_| corrupt(format!("attribute {name} is not an integer"))),
         _ => Err(corrupt(format!("attribute {name} is not a number"))),
     }
 }

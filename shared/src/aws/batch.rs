@@ -13,27 +13,44 @@ const WRITE_CHUNK: usize = 25;
 const RETRIES: u32 = 4;
 
 pub(crate) fn put(row: Row) -> BackendResult<WriteRequest> {
-    let put = PutRequest::builder().set_item(Some(row)).build().map_err(|e| corrupt(e.to_string()))?;
+    let put = PutRequest::builder()
+        .set_item(Some(row))
+        .build()
+        .map_err(|e| corrupt(e.to_string()))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
 pub(crate) fn delete(key: Row) -> BackendResult<WriteRequest> {
-    let delete = DeleteRequest::builder().set_key(Some(key)).build().map_err(|e| corrupt(e.to_string()))?;
+    let delete = DeleteRequest::builder()
+        .set_key(Some(key))
+        .build()
+        .map_err(|e| corrupt(e.to_string()))?;
     Ok(WriteRequest::builder().delete_request(delete).build())
 }
 
-pub(crate) async fn write_all(client: &aws_sdk_dynamodb::Client, table: &str, requests: Vec<WriteRequest>) -> BackendResult<()> {
+pub(crate) async fn write_all(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    requests: Vec<WriteRequest>,
+) -> BackendResult<()> {
     for chunk in requests.chunks(WRITE_CHUNK) {
         let mut pending = HashMap::from([(table.to_owned(), chunk.to_vec())]);
         for attempt in 0..=RETRIES {
-            let reply = client.batch_write_item().set_request_items(Some(pending)).send().await.map_err(unavailable)?;
+            let reply = client
+                .batch_write_item()
+                .set_request_items(Some(pending))
+                .send()
+                .await
+                .map_err(unavailable)?;
             pending = reply.unprocessed_items.unwrap_or_default();
             pending.retain(|_, requests| !requests.is_empty());
             if pending.is_empty() {
                 break;
             }
             if attempt == RETRIES {
-                return Err(crate::ports::BackendError::Unavailable("DynamoDB left batch writes unprocessed".into()));
+                return Err(crate::ports::BackendError::Unavailable(
+                    "DynamoDB left batch writes unprocessed".into(),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
         }
@@ -49,7 +66,12 @@ pub(crate) async fn get_all(
     let mut found: HashMap<String, Vec<Row>> = HashMap::new();
     let mut pending = requests;
     for attempt in 0..=RETRIES {
-        let reply = client.batch_get_item().set_request_items(Some(pending)).send().await.map_err(unavailable)?;
+        let reply = client
+            .batch_get_item()
+            .set_request_items(Some(pending))
+            .send()
+            .await
+            .map_err(unavailable)?;
         for (table, rows) in reply.responses.unwrap_or_default() {
             found.entry(table).or_default().extend(rows);
         }
@@ -62,7 +84,9 @@ pub(crate) async fn get_all(
             tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
         }
     }
-    Err(crate::ports::BackendError::Unavailable("DynamoDB left batch reads unprocessed".into()))
+    Err(crate::ports::BackendError::Unavailable(
+        "DynamoDB left batch reads unprocessed".into(),
+    ))
 }
 
 /// The rows whose numeric key `key` is one of `ids` (absent ones are skipped), in any order:
@@ -76,24 +100,45 @@ pub(crate) async fn get_by_ids(
     fields: &[&str],
 ) -> BackendResult<Vec<Row>> {
     let batches = ids.chunks(100).map(|chunk| async move {
-        let keys = chunk.iter().map(|id| Row::from([(key.to_owned(), super::attributes::n(*id))])).collect();
+        let keys = chunk
+            .iter()
+            .map(|id| Row::from([(key.to_owned(), super::attributes::n(*id))]))
+            .collect();
         let mut request = KeysAndAttributes::builder().set_keys(Some(keys));
         if !fields.is_empty() {
             // Placeholders, so that no field name can collide with a DynamoDB reserved word.
             let names: Vec<String> = (0..fields.len()).map(|i| format!("#f{i}")).collect();
             request = request
                 .projection_expression(names.join(", "))
-                .set_expression_attribute_names(Some(names.into_iter().zip(fields.iter().map(|f| (*f).to_owned())).collect()));
+                .set_expression_attribute_names(Some(
+                    names.into_iter().zip(fields.iter().map(|f| (*f).to_owned())).collect(),
+                ));
         }
         let request = request.build().map_err(|e| corrupt(e.to_string()))?;
         let mut found = get_all(client, HashMap::from([(table.to_owned(), request)])).await?;
         Ok::<_, crate::ports::BackendError>(found.remove(table).unwrap_or_default())
     });
-    Ok(futures_util::future::try_join_all(batches).await?.into_iter().flatten().collect())
+    Ok(futures_util::future::try_join_all(batches)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// One row by its key, strongly consistent.
-pub(crate) async fn get_one(client: &aws_sdk_dynamodb::Client, table: &str, key: &str, value: AttributeValue) -> BackendResult<Option<Row>> {
-    let reply = client.get_item().table_name(table).key(key, value).consistent_read(true).send().await.map_err(unavailable)?;
+pub(crate) async fn get_one(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: &str,
+    value: AttributeValue,
+) -> BackendResult<Option<Row>> {
+    let reply = client
+        .get_item()
+        .table_name(table)
+        .key(key, value)
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(unavailable)?;
     Ok(reply.item)
 }

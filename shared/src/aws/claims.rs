@@ -12,11 +12,11 @@
 use super::attributes::{n, number, s};
 use super::errors::corrupt;
 use super::ids::COUNTER_VALUE;
-use super::transact::{conflicted, try_transact, Cancelled};
+use super::transact::{Cancelled, conflicted, try_transact};
 use crate::ports::{BackendResult, Created, IdAllocator};
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Claims one write tries before it reserves its id instead: the second uses the counter value
 /// the first one's failure returned, so only a container that keeps losing races pays more.
@@ -32,8 +32,19 @@ pub(crate) struct IdClaims {
 }
 
 impl IdClaims {
-    pub fn new(client: aws_sdk_dynamodb::Client, counters: String, sequence: &'static str, reserve: Arc<dyn IdAllocator>) -> Self {
-        Self { client, counters, sequence, reserve, last_seen: AtomicI64::new(0) }
+    pub fn new(
+        client: aws_sdk_dynamodb::Client,
+        counters: String,
+        sequence: &'static str,
+        reserve: Arc<dyn IdAllocator>,
+    ) -> Self {
+        Self {
+            client,
+            counters,
+            sequence,
+            reserve,
+            last_seen: AtomicI64::new(0),
+        }
     }
 
     /// Runs `writes_for(id)` as one transaction under the next id of the sequence.

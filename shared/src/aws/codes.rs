@@ -4,7 +4,7 @@
 //! Item: `phone` (key), `digest`, `expiresAt` (ms), `tries`, `sentAt` (ms), `sent_YYYYMMDD`
 //! (codes sent that UTC day) and `ttl` (epoch seconds, DynamoDB TTL).
 
-use super::attributes::{n, number, optional_number, s, Item};
+use super::attributes::{Item, n, number, optional_number, s};
 use super::errors::{condition_failed, unavailable};
 use crate::domain::codes::CodePolicy;
 use crate::domain::timestamp::{next_utc_midnight_ms, utc_day};
@@ -81,9 +81,7 @@ impl CodeStore for DynamoCodes {
             .await;
         match result {
             Ok(_) => Ok(CodeIssue::Issued),
-            Err(e) if condition_failed(&e) => {
-                Ok(CodeIssue::TooFrequent)
-            }
+            Err(e) if condition_failed(&e) => Ok(CodeIssue::TooFrequent),
             Err(e) => Err(unavailable(e)),
         }
     }

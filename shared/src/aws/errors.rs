@@ -12,6 +12,8 @@ pub(crate) fn corrupt(what: impl Into<String>) -> BackendError {
 }
 
 /// Whether an `UpdateItem` was refused because its condition did not hold.
-pub(crate) fn condition_failed<R>(error: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>) -> bool {
+pub(crate) fn condition_failed<R>(
+    error: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>,
+) -> bool {
     matches!(error, aws_sdk_dynamodb::error::SdkError::ServiceError(e) if e.err().is_conditional_check_failed_exception())
 }

@@ -2,11 +2,11 @@
 //! exists at most once by construction; `id` (from the `favorites` sequence) gives insertion
 //! order. The GSI `by-item` (`itemid`, `uuid`) finds everyone's favourites of a deleted item.
 
-use super::attributes::{n, number, Item as Row};
+use super::attributes::{Item as Row, n, number};
 use super::batch::{delete, get_all, put, write_all};
 use super::errors::corrupt;
-use super::transact::query_all;
 use super::items::item_from_row;
+use super::transact::query_all;
 use crate::config::Config;
 use crate::ports::{BackendResult, Favorite, FavoriteStore, IdAllocator};
 use async_trait::async_trait;
@@ -26,20 +26,35 @@ fn key(uuid: i64, itemid: i64) -> Row {
 }
 
 fn keys(rows: Vec<Row>) -> BackendResult<KeysAndAttributes> {
-    KeysAndAttributes::builder().set_keys(Some(rows)).consistent_read(true).build().map_err(|e| corrupt(e.to_string()))
+    KeysAndAttributes::builder()
+        .set_keys(Some(rows))
+        .consistent_read(true)
+        .build()
+        .map_err(|e| corrupt(e.to_string()))
 }
 
 impl DynamoFavorites {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config, ids: Arc<dyn IdAllocator>) -> Self {
-        Self { client, favorites: config.table("favorites"), items: config.table("items"), ids }
+        Self {
+            client,
+            favorites: config.table("favorites"),
+            items: config.table("items"),
+            ids,
+        }
     }
 
     /// Of `itemids`, those that name a live (not deleted) item and are not yet `uuid`'s
     /// favourites: one BatchGetItem over both tables.
     async fn new_favorites(&self, uuid: i64, itemids: &[i64]) -> BackendResult<Vec<i64>> {
-        let item_keys = itemids.iter().map(|id| Row::from([("itemid".to_owned(), n(*id))])).collect();
+        let item_keys = itemids
+            .iter()
+            .map(|id| Row::from([("itemid".to_owned(), n(*id))]))
+            .collect();
         let favorite_keys = itemids.iter().map(|id| key(uuid, *id)).collect();
-        let requests = HashMap::from([(self.items.clone(), keys(item_keys)?), (self.favorites.clone(), keys(favorite_keys)?)]);
+        let requests = HashMap::from([
+            (self.items.clone(), keys(item_keys)?),
+            (self.favorites.clone(), keys(favorite_keys)?),
+        ]);
         let found = get_all(&self.client, requests).await?;
         let rows = |table: &str| found.get(table).map(Vec::as_slice).unwrap_or_default();
         let live: HashSet<i64> = rows(&self.items)
@@ -48,8 +63,15 @@ impl DynamoFavorites {
             .filter(|item| item.as_ref().map_or(true, |item| !item.deleted))
             .map(|item| item.map(|item| item.itemid))
             .collect::<BackendResult<_>>()?;
-        let already: HashSet<i64> = rows(&self.favorites).iter().map(|row| number(row, "itemid")).collect::<BackendResult<_>>()?;
-        Ok(itemids.iter().copied().filter(|id| live.contains(id) && !already.contains(id)).collect())
+        let already: HashSet<i64> = rows(&self.favorites)
+            .iter()
+            .map(|row| number(row, "itemid"))
+            .collect::<BackendResult<_>>()?;
+        Ok(itemids
+            .iter()
+            .copied()
+            .filter(|id| live.contains(id) && !already.contains(id))
+            .collect())
     }
 }
 
@@ -67,7 +89,13 @@ impl FavoriteStore for DynamoFavorites {
         let rows = query_all(query).await?;
         let mut favorites = rows
             .iter()
-            .map(|row| Ok(Favorite { id: number(row, "id")?, itemid: number(row, "itemid")?, uuid }))
+            .map(|row| {
+                Ok(Favorite {
+                    id: number(row, "id")?,
+                    itemid: number(row, "itemid")?,
+                    uuid,
+                })
+            })
             .collect::<BackendResult<Vec<_>>>()?;
         favorites.sort_by_key(|f| f.id);
         Ok(favorites)
@@ -88,7 +116,10 @@ impl FavoriteStore for DynamoFavorites {
     }
 
     async fn remove(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()> {
-        let deletes = itemids.iter().map(|itemid| delete(key(uuid, *itemid))).collect::<BackendResult<_>>()?;
+        let deletes = itemids
+            .iter()
+            .map(|itemid| delete(key(uuid, *itemid)))
+            .collect::<BackendResult<_>>()?;
         write_all(&self.client, &self.favorites, deletes).await
     }
 
@@ -101,7 +132,10 @@ impl FavoriteStore for DynamoFavorites {
             .key_condition_expression("itemid = :itemid")
             .expression_attribute_values(":itemid", n(itemid));
         let rows = query_all(query).await?;
-        let deletes = rows.iter().map(|row| delete(key(number(row, "uuid")?, itemid))).collect::<BackendResult<_>>()?;
+        let deletes = rows
+            .iter()
+            .map(|row| delete(key(number(row, "uuid")?, itemid)))
+            .collect::<BackendResult<_>>()?;
         write_all(&self.client, &self.favorites, deletes).await
     }
 }

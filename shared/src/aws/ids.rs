@@ -48,10 +48,14 @@ impl IdAllocator for DynamoIds {
         loop {
             match add.clone().send().await {
                 Ok(reply) => {
-                    let attributes = reply.attributes.ok_or_else(|| corrupt("the counter update returned nothing"))?;
+                    let attributes = reply
+                        .attributes
+                        .ok_or_else(|| corrupt("the counter update returned nothing"))?;
                     return Ok(number(&attributes, COUNTER_VALUE)? - count + 1);
                 }
-                Err(SdkError::ServiceError(e)) if e.err().is_transaction_conflict_exception() && attempt < CONFLICT_RETRIES => {
+                Err(SdkError::ServiceError(e))
+                    if e.err().is_transaction_conflict_exception() && attempt < CONFLICT_RETRIES =>
+                {
                     tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
                     attempt += 1;
                 }
@@ -61,6 +65,9 @@ impl IdAllocator for DynamoIds {
     }
 
     async fn issued(&self, sequence: &str) -> BackendResult<i64> {
-        get_one(&self.client, &self.table, "name", s(sequence)).await?.as_ref().map_or(Ok(0), |row| number(row, COUNTER_VALUE))
+        get_one(&self.client, &self.table, "name", s(sequence))
+            .await?
+            .as_ref()
+            .map_or(Ok(0), |row| number(row, COUNTER_VALUE))
     }
 }

@@ -2,15 +2,15 @@
 //! (`uuid`, `itemid`) for published lists and the sparse `by-buyer` (`to`, `itemid`) for
 //! bought lists: `to` is stored only while an item has a counter-party.
 
-use super::attributes::{n, number, s, text, Item as Row};
+use super::attributes::{Item as Row, n, number, s, text};
+use super::batch::{get_by_ids, get_one};
+use super::claims::IdClaims;
 use super::errors::{condition_failed, corrupt, unavailable};
+use super::postings::posting_changes;
+use super::transact::{Assignments, query_all, transact, user_exists};
 use crate::config::Config;
 use crate::domain::item::{Item, ItemDetails, Listing};
-use crate::domain::search::{document_terms, Corpus, DocumentTerms};
-use super::batch::{get_by_ids, get_one};
-use super::postings::posting_changes;
-use super::transact::{query_all, transact, user_exists, Assignments};
-use super::claims::IdClaims;
+use crate::domain::search::{Corpus, DocumentTerms, document_terms};
 use crate::ports::{BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
@@ -80,7 +80,12 @@ pub(crate) fn item_from_row(row: &Row) -> BackendResult<Item> {
 }
 
 fn listing_from_row(row: &Row) -> BackendResult<Listing> {
-    Ok(Listing { itemid: number(row, "itemid")?, title: text(row, "title")?, note: text(row, "note")?, price: price(row)? })
+    Ok(Listing {
+        itemid: number(row, "itemid")?,
+        title: text(row, "title")?,
+        note: text(row, "note")?,
+        price: price(row)?,
+    })
 }
 
 /// Why an owner-only conditional write was refused, from the item as it was.
@@ -118,9 +123,10 @@ impl DynamoItems {
         condition: Option<&str>,
         extra_values: Vec<(&str, AttributeValue)>,
     ) -> BackendResult<OwnerWrite> {
-        let clause = extra_values
-            .into_iter()
-            .fold(Assignments::set(&sets).name("#owner", "uuid").value(":owner", n(owner)), |clause, (name, value)| clause.value(name, value));
+        let clause = extra_values.into_iter().fold(
+            Assignments::set(&sets).name("#owner", "uuid").value(":owner", n(owner)),
+            |clause, (name, value)| clause.value(name, value),
+        );
         let request = self
             .client
             .update_item()
@@ -176,7 +182,12 @@ impl DynamoItems {
     /// Changes `sets` on the item as read in `current` (re-checked in the condition: owner, not
     /// deleted, same title and note) and moves its postings to `new_terms`, in one transaction.
     /// `Ok(false)` when the item changed in between.
-    async fn transact_indexed(&self, current: &Item, sets: Vec<(&str, AttributeValue)>, new_terms: &DocumentTerms) -> BackendResult<bool> {
+    async fn transact_indexed(
+        &self,
+        current: &Item,
+        sets: Vec<(&str, AttributeValue)>,
+        new_terms: &DocumentTerms,
+    ) -> BackendResult<bool> {
         let clause = Assignments::set(&sets)
             .name("#owner", "uuid")
             .value(":owner", n(current.uuid))
@@ -193,7 +204,13 @@ impl DynamoItems {
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
         let mut writes = vec![TransactWriteItem::builder().update(update).build()];
-        writes.extend(posting_changes(&self.postings, Corpus::Goods, current.itemid, &item_terms(current), new_terms)?);
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Goods,
+            current.itemid,
+            &item_terms(current),
+            new_terms,
+        )?);
         Ok(transact(&self.client, writes).await?.is_none())
     }
 
@@ -225,7 +242,11 @@ impl DynamoItems {
 #[async_trait]
 impl ItemStore for DynamoItems {
     async fn get(&self, itemid: i64) -> BackendResult<Option<Item>> {
-        get_one(&self.client, &self.table, "itemid", n(itemid)).await?.as_ref().map(item_from_row).transpose()
+        get_one(&self.client, &self.table, "itemid", n(itemid))
+            .await?
+            .as_ref()
+            .map(item_from_row)
+            .transpose()
     }
 
     async fn create(&self, draft: &Item) -> BackendResult<Created> {
@@ -233,24 +254,50 @@ impl ItemStore for DynamoItems {
         let writes_for = |itemid: i64| {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(item_row(&Item { itemid, ..draft.clone() })))
+                .set_item(Some(item_row(&Item {
+                    itemid,
+                    ..draft.clone()
+                })))
                 .condition_expression("attribute_not_exists(itemid)")
                 .build()
                 .map_err(|e| corrupt(e.to_string()))?;
-            let mut writes = vec![user_exists(&self.users, draft.uuid)?, TransactWriteItem::builder().put(put).build()];
-            writes.extend(posting_changes(&self.postings, Corpus::Goods, itemid, &DocumentTerms::default(), &terms)?);
+            let mut writes = vec![
+                user_exists(&self.users, draft.uuid)?,
+                TransactWriteItem::builder().put(put).build(),
+            ];
+            writes.extend(posting_changes(
+                &self.postings,
+                Corpus::Goods,
+                itemid,
+                &DocumentTerms::default(),
+                &terms,
+            )?);
             Ok(writes)
         };
         self.ids.write_with_next_id(writes_for).await
     }
 
     async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
-        get_by_ids(&self.client, &self.table, "itemid", itemids, &[]).await?.iter().map(item_from_row).collect()
+        get_by_ids(&self.client, &self.table, "itemid", itemids, &[])
+            .await?
+            .iter()
+            .map(item_from_row)
+            .collect()
     }
 
     async fn listings(&self, itemids: &[i64]) -> BackendResult<Vec<Listing>> {
-        let rows = get_by_ids(&self.client, &self.table, "itemid", itemids, &["itemid", "title", "note", "price", "deleted"]).await?;
-        rows.iter().filter(|row| !is_deleted(row)).map(listing_from_row).collect()
+        let rows = get_by_ids(
+            &self.client,
+            &self.table,
+            "itemid",
+            itemids,
+            &["itemid", "title", "note", "price", "deleted"],
+        )
+        .await?;
+        rows.iter()
+            .filter(|row| !is_deleted(row))
+            .map(listing_from_row)
+            .collect()
     }
 
     async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite> {
@@ -280,7 +327,9 @@ impl ItemStore for DynamoItems {
         }
         if details.title.is_none() && details.note.is_none() {
             let not_deleted = vec![(":false", AttributeValue::Bool(false))];
-            return self.owner_update(itemid, owner, sets, Some("deleted = :false"), not_deleted).await;
+            return self
+                .owner_update(itemid, owner, sets, Some("deleted = :false"), not_deleted)
+                .await;
         }
         for _ in 0..ATTEMPTS {
             let current = match self.owned(itemid, owner).await? {
@@ -289,7 +338,10 @@ impl ItemStore for DynamoItems {
             };
             let title = details.title.as_deref().unwrap_or(&current.title);
             let note = details.note.as_deref().unwrap_or(&current.note);
-            if self.transact_indexed(&current, sets.clone(), &document_terms(title, note)).await? {
+            if self
+                .transact_indexed(&current, sets.clone(), &document_terms(title, note))
+                .await?
+            {
                 return Ok(OwnerWrite::Done);
             }
         }
@@ -303,12 +355,22 @@ impl ItemStore for DynamoItems {
                 Ok(item) => item,
                 Err(OwnerWrite::Missing) => {
                     // Deleting one's own deleted item again is fine.
-                    let again = self.get(itemid).await?.is_some_and(|item| item.deleted && item.uuid == owner);
+                    let again = self
+                        .get(itemid)
+                        .await?
+                        .is_some_and(|item| item.deleted && item.uuid == owner);
                     return Ok(if again { OwnerWrite::Done } else { OwnerWrite::Missing });
                 }
                 Err(refusal) => return Ok(refusal),
             };
-            if self.transact_indexed(&current, vec![("deleted", AttributeValue::Bool(true))], &DocumentTerms::default()).await? {
+            if self
+                .transact_indexed(
+                    &current,
+                    vec![("deleted", AttributeValue::Bool(true))],
+                    &DocumentTerms::default(),
+                )
+                .await?
+            {
                 return Ok(OwnerWrite::Done);
             }
         }
@@ -317,7 +379,14 @@ impl ItemStore for DynamoItems {
 
     async fn replace_images(&self, itemid: i64, owner: i64, expected: &str, imgurl: &str) -> BackendResult<OwnerWrite> {
         let values = vec![(":false", AttributeValue::Bool(false)), (":expected", s(expected))];
-        self.owner_update(itemid, owner, vec![("imgurl", s(imgurl))], Some("deleted = :false AND imgurl = :expected"), values).await
+        self.owner_update(
+            itemid,
+            owner,
+            vec![("imgurl", s(imgurl))],
+            Some("deleted = :false AND imgurl = :expected"),
+            values,
+        )
+        .await
     }
 
     async fn published_by(&self, owner: i64) -> BackendResult<Vec<Item>> {
@@ -343,7 +412,10 @@ impl ItemStore for DynamoItems {
             .expression_attribute_values(":from", n(from))
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
-        let writes = vec![user_exists(&self.users, buyer)?, TransactWriteItem::builder().update(update).build()];
+        let writes = vec![
+            user_exists(&self.users, buyer)?,
+            TransactWriteItem::builder().update(update).build(),
+        ];
         Ok(match transact(&self.client, writes).await? {
             None => Reservation::Done,
             Some(0) => Reservation::NoSuchBuyer,
@@ -352,14 +424,32 @@ impl ItemStore for DynamoItems {
     }
 
     async fn complete(&self, itemid: i64, buyer: i64, from: i64, to: i64) -> BackendResult<Written> {
-        let values = vec![(":to", n(to)), (":buyer", n(buyer)), (":from", n(from)), (":false", AttributeValue::Bool(false))];
+        let values = vec![
+            (":to", n(to)),
+            (":buyer", n(buyer)),
+            (":from", n(from)),
+            (":false", AttributeValue::Bool(false)),
+        ];
         let condition = "attribute_exists(itemid) AND #to = :buyer AND deleted = :false AND sold = :from";
-        self.conditional_update(itemid, "SET sold = :to", condition, &[("#to", "to")], values).await
+        self.conditional_update(itemid, "SET sold = :to", condition, &[("#to", "to")], values)
+            .await
     }
 
     async fn release(&self, itemid: i64, owner: i64, from: i64, to: i64) -> BackendResult<Written> {
-        let values = vec![(":to", n(to)), (":owner", n(owner)), (":from", n(from)), (":false", AttributeValue::Bool(false))];
+        let values = vec![
+            (":to", n(to)),
+            (":owner", n(owner)),
+            (":from", n(from)),
+            (":false", AttributeValue::Bool(false)),
+        ];
         let condition = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false AND sold = :from";
-        self.conditional_update(itemid, "SET sold = :to REMOVE #to", condition, &[("#to", "to"), ("#owner", "uuid")], values).await
+        self.conditional_update(
+            itemid,
+            "SET sold = :to REMOVE #to",
+            condition,
+            &[("#to", "to"), ("#owner", "uuid")],
+            values,
+        )
+        .await
     }
 }

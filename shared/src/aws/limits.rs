@@ -18,7 +18,10 @@ pub struct DynamoLimits {
 
 impl DynamoLimits {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, table: config.table("limits") }
+        Self {
+            client,
+            table: config.table("limits"),
+        }
     }
 
     async fn start_window(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
@@ -40,9 +43,7 @@ impl DynamoLimits {
         match result {
             Ok(_) => Ok(true),
             // Another hit started the window first: count this one in it.
-            Err(e) if condition_failed(&e) => {
-                Box::pin(self.hit(key, limit, now_ms)).await
-            }
+            Err(e) if condition_failed(&e) => Box::pin(self.hit(key, limit, now_ms)).await,
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -73,7 +74,11 @@ impl RateLimiter for DynamoLimits {
             },
             Err(e) => return Err(unavailable(e)),
         };
-        let window_open = current.get("windowStart").map(|_| number(&current, "windowStart")).transpose()?.is_some_and(|start| start > now_ms - limit.window_ms);
+        let window_open = current
+            .get("windowStart")
+            .map(|_| number(&current, "windowStart"))
+            .transpose()?
+            .is_some_and(|start| start > now_ms - limit.window_ms);
         if window_open {
             return Ok(false);
         }
@@ -81,7 +86,14 @@ impl RateLimiter for DynamoLimits {
     }
 
     async fn exceeded(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
-        let reply = self.client.get_item().table_name(&self.table).key("key", s(key)).send().await.map_err(unavailable)?;
+        let reply = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("key", s(key))
+            .send()
+            .await
+            .map_err(unavailable)?;
         let Some(row) = reply.item else {
             return Ok(false);
         };

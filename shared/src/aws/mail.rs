@@ -17,7 +17,11 @@ impl SesMailer {
 }
 
 fn utf8(text: &str) -> BackendResult<Content> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(unavailable)
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(unavailable)
 }
 
 #[async_trait]

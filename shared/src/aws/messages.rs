@@ -8,10 +8,10 @@
 //! condition and leave it out. A message written late (a smaller id stored after a larger one)
 //! is still pending, so nothing is skipped.
 
-use super::attributes::{n, number, s, text, Item as Row};
+use super::attributes::{Item as Row, n, number, s, text};
 use super::batch::{delete, write_all};
-use super::transact::{query_all, transact, user_exists};
 use super::errors::{condition_failed, corrupt, unavailable};
+use super::transact::{query_all, transact, user_exists};
 use crate::config::Config;
 use crate::domain::message::{Message, Page};
 use crate::ports::{BackendResult, MessageRemoval, MessageStore, Written};
@@ -63,7 +63,11 @@ fn message_from_row(row: &Row) -> BackendResult<Message> {
 
 impl DynamoMessages {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, table: config.table("chats"), users: config.table("users") }
+        Self {
+            client,
+            table: config.table("chats"),
+            users: config.table("users"),
+        }
     }
 
     /// Marks a pending message fetched; `false` if another call got there first.
@@ -99,7 +103,11 @@ impl DynamoMessages {
     /// One partition (of the table or of the `pending` index) in id order, after `page.after`,
     /// up to `page.limit`.
     async fn read(&self, index: Option<&str>, partition: &str, to: i64, page: Page) -> BackendResult<Vec<Message>> {
-        let condition = if page.after.is_some() { "#p = :to AND id > :after" } else { "#p = :to" };
+        let condition = if page.after.is_some() {
+            "#p = :to AND id > :after"
+        } else {
+            "#p = :to"
+        };
         let mut query = self
             .client
             .query()
@@ -133,7 +141,10 @@ impl MessageStore for DynamoMessages {
             .condition_expression("attribute_not_exists(id)")
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
-        let writes = vec![user_exists(&self.users, message.to)?, TransactWriteItem::builder().put(put).build()];
+        let writes = vec![
+            user_exists(&self.users, message.to)?,
+            TransactWriteItem::builder().put(put).build(),
+        ];
         Ok(match transact(&self.client, writes).await? {
             None => Written::Done,
             Some(_) => Written::Refused,
@@ -176,7 +187,11 @@ impl MessageStore for DynamoMessages {
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(if elsewhere.count > 0 { MessageRemoval::NotRecipient } else { MessageRemoval::Missing })
+        Ok(if elsewhere.count > 0 {
+            MessageRemoval::NotRecipient
+        } else {
+            MessageRemoval::Missing
+        })
     }
 
     async fn remove_requests(&self, owner: i64, itemid: i64) -> BackendResult<usize> {
@@ -194,7 +209,10 @@ impl MessageStore for DynamoMessages {
             .expression_attribute_values(":itemid", s(itemid.to_string()))
             .consistent_read(true);
         let rows = query_all(query).await?;
-        let deletes = rows.iter().map(|row| delete(key(owner, number(row, "id")?))).collect::<BackendResult<Vec<_>>>()?;
+        let deletes = rows
+            .iter()
+            .map(|row| delete(key(owner, number(row, "id")?)))
+            .collect::<BackendResult<Vec<_>>>()?;
         let count = deletes.len();
         write_all(&self.client, &self.table, deletes).await?;
         Ok(count)

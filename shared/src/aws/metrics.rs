@@ -21,7 +21,11 @@ impl Intercept for CountCalls {
         "CountCalls"
     }
 
-    fn read_before_execution(&self, _: &BeforeSerializationInterceptorContextRef<'_>, _: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_execution(
+        &self,
+        _: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         CALLS.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

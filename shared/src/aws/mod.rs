@@ -16,8 +16,8 @@ mod messages;
 mod metrics;
 mod objects;
 mod postings;
-mod transact;
 mod sms;
+mod transact;
 mod users;
 
 pub use codes::DynamoCodes;
@@ -34,10 +34,10 @@ pub use sms::SnsSms;
 pub use users::DynamoUsers;
 
 use crate::config::Config;
-use metrics::CountCalls;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use metrics::CountCalls;
 use std::time::Duration;
 
 /// Per attempt: connect within 1 s, answer within 2 s; at most 2 attempts within 5 s in all.
@@ -83,8 +83,16 @@ impl AwsClients {
         Self {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
             s3: aws_sdk_s3::Client::from_conf(s3.build()),
-            ses: aws_sdk_ses::Client::from_conf(aws_sdk_ses::config::Builder::from(&sdk_config).interceptor(CountCalls).build()),
-            sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&sdk_config).interceptor(CountCalls).build()),
+            ses: aws_sdk_ses::Client::from_conf(
+                aws_sdk_ses::config::Builder::from(&sdk_config)
+                    .interceptor(CountCalls)
+                    .build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(&sdk_config)
+                    .interceptor(CountCalls)
+                    .build(),
+            ),
             sdk_config,
         }
     }

@@ -40,13 +40,22 @@ impl ObjectStore for S3Objects {
             Err(SdkError::ServiceError(e)) if matches!(e.err(), GetObjectError::NoSuchKey(_)) => return Ok(None),
             Err(e) => return Err(unavailable(e)),
         };
-        let content_type = reply.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
+        let content_type = reply
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
         let bytes = reply.body.collect().await.map_err(unavailable)?.into_bytes();
         Ok(Some(StoredObject { bytes, content_type }))
     }
 
     async fn delete(&self, key: &str) -> BackendResult<()> {
-        self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(unavailable)?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 }

@@ -5,10 +5,10 @@
 //! cost is per attribute, so the key's `doc` is repeated there rather than read a second time.
 //! Rows are written in the same transactions as the documents they describe.
 
-use super::attributes::{borrowed_text, n, s, Item as Row};
+use super::attributes::{Item as Row, borrowed_text, n, s};
 use super::errors::{corrupt, unavailable};
 use crate::config::Config;
-use crate::domain::search::{Corpus, DocumentTerms, Posting, TermFrequency, MAX_POSTINGS_PER_TERM};
+use crate::domain::search::{Corpus, DocumentTerms, MAX_POSTINGS_PER_TERM, Posting, TermFrequency};
 use crate::ports::{BackendError, BackendResult, SearchIndex};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
@@ -26,7 +26,10 @@ fn term_key(corpus: Corpus, term: &str) -> String {
 }
 
 fn key(corpus: Corpus, term: &str, doc: i64) -> Row {
-    Row::from([("term".to_owned(), s(term_key(corpus, term))), ("doc".to_owned(), n(doc))])
+    Row::from([
+        ("term".to_owned(), s(term_key(corpus, term))),
+        ("doc".to_owned(), n(doc)),
+    ])
 }
 
 /// Writes that take a document's postings from `old` to `new` (either may be empty): a delete
@@ -40,7 +43,11 @@ pub(crate) fn posting_changes(
 ) -> BackendResult<Vec<TransactWriteItem>> {
     let mut writes = Vec::new();
     for term in old.terms.keys().filter(|term| !new.terms.contains_key(*term)) {
-        let delete = Delete::builder().table_name(table).set_key(Some(key(corpus, term, doc))).build().map_err(|e| corrupt(e.to_string()))?;
+        let delete = Delete::builder()
+            .table_name(table)
+            .set_key(Some(key(corpus, term, doc)))
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
         writes.push(TransactWriteItem::builder().delete(delete).build());
     }
     let length_changed = old.length != new.length;
@@ -49,8 +56,18 @@ pub(crate) fn posting_changes(
             continue;
         }
         let mut row = key(corpus, term, doc);
-        row.insert(FIELDS.to_owned(), s(format!("{doc},{},{},{}", frequency.primary, frequency.secondary, new.length)));
-        let put = Put::builder().table_name(table).set_item(Some(row)).build().map_err(|e| corrupt(e.to_string()))?;
+        row.insert(
+            FIELDS.to_owned(),
+            s(format!(
+                "{doc},{},{},{}",
+                frequency.primary, frequency.secondary, new.length
+            )),
+        );
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(row))
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
         writes.push(TransactWriteItem::builder().put(put).build());
     }
     Ok(writes)
@@ -63,7 +80,11 @@ fn posting_from_row(row: &Row) -> BackendResult<Posting> {
     let mut counts = counts.split(',').map(str::parse::<u32>);
     let mut next = || counts.next().and_then(Result::ok).ok_or_else(bad);
     let (primary, secondary, length) = (next()?, next()?, next()?);
-    Ok(Posting { doc: doc.parse().map_err(|_| bad())?, frequency: TermFrequency { primary, secondary }, length })
+    Ok(Posting {
+        doc: doc.parse().map_err(|_| bad())?,
+        frequency: TermFrequency { primary, secondary },
+        length,
+    })
 }
 
 pub struct DynamoSearchIndex {
@@ -73,7 +94,10 @@ pub struct DynamoSearchIndex {
 
 impl DynamoSearchIndex {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, table: config.table("postings") }
+        Self {
+            client,
+            table: config.table("postings"),
+        }
     }
 
     /// One Query per term, newest documents first, at most [`MAX_POSTINGS_PER_TERM`] of them.
@@ -97,10 +121,11 @@ impl DynamoSearchIndex {
 #[async_trait]
 impl SearchIndex for DynamoSearchIndex {
     async fn postings(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, Vec<Posting>>> {
-        let lists = try_join_all(terms.iter().map(|term| async move {
-            Ok::<_, BackendError>((term.clone(), self.term_postings(corpus, term).await?))
-        }))
-        .await?;
+        let lists =
+            try_join_all(terms.iter().map(|term| async move {
+                Ok::<_, BackendError>((term.clone(), self.term_postings(corpus, term).await?))
+            }))
+            .await?;
         Ok(lists.into_iter().filter(|(_, list)| !list.is_empty()).collect())
     }
 }
@@ -113,7 +138,10 @@ mod tests {
 
     fn written_rows(doc: i64, terms: &DocumentTerms) -> Vec<Row> {
         let writes = posting_changes("postings", Corpus::Goods, doc, &DocumentTerms::default(), terms).unwrap();
-        writes.into_iter().map(|write| write.put.expect("a new document only puts").item).collect()
+        writes
+            .into_iter()
+            .map(|write| write.put.expect("a new document only puts").item)
+            .collect()
     }
 
     #[test]
@@ -127,7 +155,14 @@ mod tests {
             row.remove("doc");
             let posting = posting_from_row(&row).unwrap();
             let expected = terms.terms[term.strip_prefix("g#").unwrap()];
-            assert_eq!(posting, Posting { doc: 42, frequency: expected, length: terms.length });
+            assert_eq!(
+                posting,
+                Posting {
+                    doc: 42,
+                    frequency: expected,
+                    length: terms.length
+                }
+            );
         }
     }
 
@@ -135,7 +170,10 @@ mod tests {
     fn a_malformed_packed_attribute_is_corrupt_data() {
         for packed in ["", "42", "42,1,0", "x,1,0,9", "42,1,-1,9"] {
             let row = Row::from([(FIELDS.to_owned(), s(packed))]);
-            assert!(matches!(posting_from_row(&row), Err(BackendError::Corrupt(_))), "{packed:?}");
+            assert!(
+                matches!(posting_from_row(&row), Err(BackendError::Corrupt(_))),
+                "{packed:?}"
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the DynamoDB adapters: transactions that report which condition failed,
 //! existence checks, and reading a whole Query.
 
-use super::attributes::{n, Item as Row};
+use super::attributes::{Item as Row, n};
 use super::errors::{corrupt, unavailable};
 use crate::ports::{BackendError, BackendResult};
 use aws_sdk_dynamodb::error::SdkError;
@@ -22,7 +22,10 @@ pub(crate) enum Cancelled {
 
 /// Runs the writes as one transaction. `Ok(None)`: all applied; `Ok(Some(i))`: nothing applied
 /// because the condition of write `i` (the first such) did not hold.
-pub(crate) async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> BackendResult<Option<usize>> {
+pub(crate) async fn transact(
+    client: &aws_sdk_dynamodb::Client,
+    writes: Vec<TransactWriteItem>,
+) -> BackendResult<Option<usize>> {
     match try_transact(client, writes).await? {
         Ok(()) => Ok(None),
         Err(Cancelled::Condition { index, .. }) => Ok(Some(index)),
@@ -36,18 +39,31 @@ pub(crate) fn conflicted() -> BackendError {
 }
 
 /// As [`transact`], telling a lost race on a row apart from an unmet condition.
-pub(crate) async fn try_transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> BackendResult<Result<(), Cancelled>> {
-    match client.transact_write_items().set_transact_items(Some(writes)).send().await {
+pub(crate) async fn try_transact(
+    client: &aws_sdk_dynamodb::Client,
+    writes: Vec<TransactWriteItem>,
+) -> BackendResult<Result<(), Cancelled>> {
+    match client
+        .transact_write_items()
+        .set_transact_items(Some(writes))
+        .send()
+        .await
+    {
         Ok(_) => Ok(Ok(())),
         Err(SdkError::ServiceError(e)) => match e.into_err() {
             TransactWriteItemsError::TransactionCanceledException(cancel) => {
                 let reasons = cancel.cancellation_reasons();
                 if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
-                    Ok(Err(Cancelled::Condition { index, old: reasons[index].item().cloned() }))
+                    Ok(Err(Cancelled::Condition {
+                        index,
+                        old: reasons[index].item().cloned(),
+                    }))
                 } else if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
                     Ok(Err(Cancelled::Conflict))
                 } else {
-                    Err(unavailable(TransactWriteItemsError::TransactionCanceledException(cancel)))
+                    Err(unavailable(TransactWriteItemsError::TransactionCanceledException(
+                        cancel,
+                    )))
                 }
             }
             other => Err(unavailable(other)),
@@ -70,7 +86,13 @@ pub(crate) fn user_exists(users_table: &str, uuid: i64) -> BackendResult<Transac
 
 /// Every row a Query matches, across pages.
 pub(crate) async fn query_all(query: QueryFluentBuilder) -> BackendResult<Vec<Row>> {
-    query.into_paginator().items().send().collect::<Result<Vec<_>, _>>().await.map_err(unavailable)
+    query
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(unavailable)
 }
 
 /// An update's `SET #f0 = :v0, …` clause with its placeholders, and any other placeholders its
@@ -83,7 +105,11 @@ pub(crate) struct Assignments {
 
 impl Assignments {
     pub fn set(sets: &[(&str, AttributeValue)]) -> Self {
-        let mut clause = Self { expression: String::from("SET "), names: HashMap::new(), values: HashMap::new() };
+        let mut clause = Self {
+            expression: String::from("SET "),
+            names: HashMap::new(),
+            values: HashMap::new(),
+        };
         for (i, (attribute, value)) in sets.iter().enumerate() {
             let separator = if i == 0 { "" } else { ", " };
             clause.expression.push_str(&format!("{separator}#f{i} = :v{i}"));

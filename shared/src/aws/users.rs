@@ -1,14 +1,14 @@
 //! Users in DynamoDB: `{prefix}-users` keyed by `uuid`, and `{prefix}-phones` keyed by the
 //! E.164 phone, whose conditional put is what makes phone numbers unique.
 
-use super::attributes::{n, number, s, text, Item};
-use super::errors::{condition_failed, corrupt, unavailable};
-use crate::config::Config;
-use crate::domain::search::{document_terms, Corpus, DocumentTerms};
-use crate::domain::user::{ProfileChanges, PublicProfile, User};
+use super::attributes::{Item, n, number, s, text};
 use super::batch::{get_by_ids, get_one};
+use super::errors::{condition_failed, corrupt, unavailable};
 use super::postings::posting_changes;
-use super::transact::{transact, Assignments};
+use super::transact::{Assignments, transact};
+use crate::config::Config;
+use crate::domain::search::{Corpus, DocumentTerms, document_terms};
+use crate::domain::user::{ProfileChanges, PublicProfile, User};
 use crate::ports::{BackendResult, UserStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
@@ -29,13 +29,25 @@ pub struct DynamoUsers {
 
 impl DynamoUsers {
     pub fn new(client: aws_sdk_dynamodb::Client, config: &Config) -> Self {
-        Self { client, users: config.table("users"), phones: config.table("phones"), postings: config.table("postings") }
+        Self {
+            client,
+            users: config.table("users"),
+            phones: config.table("phones"),
+            postings: config.table("postings"),
+        }
     }
 
     /// Applies `sets` to the profile as read in `current` (same username and info, re-checked)
     /// and moves its postings accordingly, in one transaction; `Ok(false)` if it changed meanwhile.
-    async fn transact_indexed(&self, current: &User, sets: &[(&str, AttributeValue)], new_terms: &DocumentTerms) -> BackendResult<bool> {
-        let clause = Assignments::set(sets).value(":oldUsername", s(&current.username)).value(":oldInfo", s(&current.info));
+    async fn transact_indexed(
+        &self,
+        current: &User,
+        sets: &[(&str, AttributeValue)],
+        new_terms: &DocumentTerms,
+    ) -> BackendResult<bool> {
+        let clause = Assignments::set(sets)
+            .value(":oldUsername", s(&current.username))
+            .value(":oldInfo", s(&current.info));
         let update = Update::builder()
             .table_name(&self.users)
             .key("uuid", n(current.uuid))
@@ -46,7 +58,13 @@ impl DynamoUsers {
             .build()
             .map_err(|e| corrupt(e.to_string()))?;
         let mut writes = vec![TransactWriteItem::builder().update(update).build()];
-        writes.extend(posting_changes(&self.postings, Corpus::Users, current.uuid, &user_terms(current), new_terms)?);
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Users,
+            current.uuid,
+            &user_terms(current),
+            new_terms,
+        )?);
         Ok(transact(&self.client, writes).await?.is_none())
     }
 
@@ -67,7 +85,11 @@ impl DynamoUsers {
             .condition_expression("attribute_exists(#uuid)")
             .set_expression_attribute_names(Some(clause.names))
             .set_expression_attribute_values(Some(clause.values))
-            .return_values(if return_old { ReturnValue::UpdatedOld } else { ReturnValue::None });
+            .return_values(if return_old {
+                ReturnValue::UpdatedOld
+            } else {
+                ReturnValue::None
+            });
         match request.send().await {
             Ok(reply) => Ok(Some(reply.attributes.unwrap_or_default())),
             Err(e) if condition_failed(&e) => Ok(None),
@@ -132,22 +154,46 @@ fn put(table: &str, item: Item, key: &str) -> BackendResult<TransactWriteItem> {
 #[async_trait]
 impl UserStore for DynamoUsers {
     async fn get(&self, uuid: i64) -> BackendResult<Option<User>> {
-        get_one(&self.client, &self.users, "uuid", n(uuid)).await?.as_ref().map(user_from_item).transpose()
+        get_one(&self.client, &self.users, "uuid", n(uuid))
+            .await?
+            .as_ref()
+            .map(user_from_item)
+            .transpose()
     }
 
     async fn public_profiles(&self, uuids: &[i64]) -> BackendResult<Vec<PublicProfile>> {
-        let rows = get_by_ids(&self.client, &self.users, "uuid", uuids, &["uuid", "username", "info", "address", "score"]).await?;
+        let rows = get_by_ids(
+            &self.client,
+            &self.users,
+            "uuid",
+            uuids,
+            &["uuid", "username", "info", "address", "score"],
+        )
+        .await?;
         rows.iter().map(public_profile_from_item).collect()
     }
 
     async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>> {
-        get_one(&self.client, &self.phones, "phone", s(phone_e164)).await?.as_ref().map(|item| number(item, "uuid")).transpose()
+        get_one(&self.client, &self.phones, "phone", s(phone_e164))
+            .await?
+            .as_ref()
+            .map(|item| number(item, "uuid"))
+            .transpose()
     }
 
     async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written> {
         let phone_claim = Item::from([("phone".to_owned(), s(phone_e164)), ("uuid".to_owned(), n(user.uuid))]);
-        let mut writes = vec![put(&self.phones, phone_claim, "phone")?, put(&self.users, user_item(user), "uuid")?];
-        writes.extend(posting_changes(&self.postings, Corpus::Users, user.uuid, &DocumentTerms::default(), &user_terms(user))?);
+        let mut writes = vec![
+            put(&self.phones, phone_claim, "phone")?,
+            put(&self.users, user_item(user), "uuid")?,
+        ];
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Users,
+            user.uuid,
+            &DocumentTerms::default(),
+            &user_terms(user),
+        )?);
         Ok(match transact(&self.client, writes).await? {
             None => Written::Done,
             Some(_) => Written::Refused,
@@ -163,7 +209,10 @@ impl UserStore for DynamoUsers {
             ("info", &changes.info),
             ("password", &changes.password_hash),
         ];
-        let sets: Vec<_> = fields.iter().filter_map(|(name, value)| value.as_ref().map(|v| (*name, s(v)))).collect();
+        let sets: Vec<_> = fields
+            .iter()
+            .filter_map(|(name, value)| value.as_ref().map(|v| (*name, s(v))))
+            .collect();
         if changes.username.is_some() || changes.info.is_some() {
             for _ in 0..ATTEMPTS {
                 let Some(current) = self.get(uuid).await? else {
@@ -171,11 +220,16 @@ impl UserStore for DynamoUsers {
                 };
                 let username = changes.username.as_deref().unwrap_or(&current.username);
                 let info = changes.info.as_deref().unwrap_or(&current.info);
-                if self.transact_indexed(&current, &sets, &document_terms(username, info)).await? {
+                if self
+                    .transact_indexed(&current, &sets, &document_terms(username, info))
+                    .await?
+                {
                     return Ok(Written::Done);
                 }
             }
-            return Err(crate::ports::BackendError::Unavailable("the profile kept changing during the edit".into()));
+            return Err(crate::ports::BackendError::Unavailable(
+                "the profile kept changing during the edit".into(),
+            ));
         }
         let exists = if sets.is_empty() {
             self.get(uuid).await?.is_some()

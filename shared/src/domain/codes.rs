@@ -54,7 +54,10 @@ pub fn code_digest(secret: &[u8], phone_e164: &str, code: &str) -> String {
 
 /// The SMS text.
 pub fn sms_text(code: &str, lifetime: Duration) -> String {
-    format!("【FOOF】您的验证码是 {code}，{} 分钟内有效。请勿泄露给他人。", lifetime.as_secs().div_ceil(60))
+    format!(
+        "【FOOF】您的验证码是 {code}，{} 分钟内有效。请勿泄露给他人。",
+        lifetime.as_secs().div_ceil(60)
+    )
 }
 
 /// Reads the six-digit code out of an SMS produced by [`sms_text`].
@@ -69,7 +72,11 @@ mod tests {
     #[test]
     fn codes_are_six_digits_and_vary() {
         let codes: std::collections::HashSet<String> = (0..50).map(|_| generate_code()).collect();
-        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
         assert!(codes.len() > 40, "50 draws gave only {} distinct codes", codes.len());
     }
 

@@ -1,6 +1,6 @@
 //! Items (sell posts and want posts), their `sold` states, and their JSON shape.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// `sold` values, as the original and its client use them.
 pub mod sold {
@@ -78,7 +78,10 @@ impl ItemDetails {
         if self.kind.is_some_and(|k| !TYPES.contains(&k)) {
             return Err(InvalidItem("type"));
         }
-        if self.price.is_some_and(|p| !p.is_finite() || !(0.0..=MAX_PRICE).contains(&p)) {
+        if self
+            .price
+            .is_some_and(|p| !p.is_finite() || !(0.0..=MAX_PRICE).contains(&p))
+        {
             return Err(InvalidItem("price"));
         }
         if self.depreciatione.is_some_and(|d| !DEPRECIATION.contains(&d)) {
@@ -156,13 +159,22 @@ mod tests {
     use super::*;
 
     fn details() -> ItemDetails {
-        ItemDetails { title: Some("九成新 小米充电宝".into()), kind: Some(1), price: Some(35.5), depreciatione: Some(90), note: Some("T,九龙湖".into()) }
+        ItemDetails {
+            title: Some("九成新 小米充电宝".into()),
+            kind: Some(1),
+            price: Some(35.5),
+            depreciatione: Some(90),
+            note: Some("T,九龙湖".into()),
+        }
     }
 
     #[test]
     fn new_posts_start_with_the_default_image_and_no_buyer() {
         let item = Item::new_post(7, 3, details(), sold::ON_SALE).unwrap();
-        assert_eq!(item.json(), json!({"itemid":7,"uuid":3,"title":"九成新 小米充电宝","type":1,"price":35.5,"imgurl":"image/item/default.jpg","depreciatione":90,"note":"T,九龙湖","sold":1,"to":0}));
+        assert_eq!(
+            item.json(),
+            json!({"itemid":7,"uuid":3,"title":"九成新 小米充电宝","type":1,"price":35.5,"imgurl":"image/item/default.jpg","depreciatione":90,"note":"T,九龙湖","sold":1,"to":0})
+        );
         assert!(item.is_live());
     }
 
@@ -177,27 +189,68 @@ mod tests {
     #[test]
     fn details_are_bounded() {
         let bad = [
-            ItemDetails { title: Some("  ".into()), ..details() },
-            ItemDetails { note: Some("n".repeat(256)), ..details() },
-            ItemDetails { kind: Some(0), ..details() },
-            ItemDetails { kind: Some(9), ..details() },
-            ItemDetails { price: Some(-1.0), ..details() },
-            ItemDetails { price: Some(f64::NAN), ..details() },
-            ItemDetails { price: Some(f64::INFINITY), ..details() },
-            ItemDetails { depreciatione: Some(0), ..details() },
-            ItemDetails { depreciatione: Some(101), ..details() },
+            ItemDetails {
+                title: Some("  ".into()),
+                ..details()
+            },
+            ItemDetails {
+                note: Some("n".repeat(256)),
+                ..details()
+            },
+            ItemDetails {
+                kind: Some(0),
+                ..details()
+            },
+            ItemDetails {
+                kind: Some(9),
+                ..details()
+            },
+            ItemDetails {
+                price: Some(-1.0),
+                ..details()
+            },
+            ItemDetails {
+                price: Some(f64::NAN),
+                ..details()
+            },
+            ItemDetails {
+                price: Some(f64::INFINITY),
+                ..details()
+            },
+            ItemDetails {
+                depreciatione: Some(0),
+                ..details()
+            },
+            ItemDetails {
+                depreciatione: Some(101),
+                ..details()
+            },
         ];
         for details in bad {
             assert!(details.validate().is_err(), "{details:?}");
         }
-        assert_eq!(Item::new_post(1, 1, ItemDetails { note: None, ..details() }, 1), Err(InvalidItem("note")));
+        assert_eq!(
+            Item::new_post(
+                1,
+                1,
+                ItemDetails {
+                    note: None,
+                    ..details()
+                },
+                1
+            ),
+            Err(InvalidItem("note"))
+        );
     }
 
     #[test]
     fn deleted_items_show_the_reserved_states_and_a_flag() {
         let mut sell = Item::new_post(1, 1, details(), sold::ON_SALE).unwrap();
         sell.deleted = true;
-        assert_eq!((sell.json()["sold"].clone(), sell.json()["deleted"].clone()), (json!(3), json!(true)));
+        assert_eq!(
+            (sell.json()["sold"].clone(), sell.json()["deleted"].clone()),
+            (json!(3), json!(true))
+        );
         assert!(!sell.is_live());
         let mut want = Item::new_post(2, 1, details(), sold::WANTED).unwrap();
         want.deleted = true;
@@ -208,7 +261,10 @@ mod tests {
     fn image_paths_round_trip_the_plus_plus_format() {
         let joined = join_image_paths(&["image/item/1-2-0.jpg".into(), "image/item/1-2-1.png".into()]);
         assert_eq!(joined, "image/item/1-2-0.jpg++image/item/1-2-1.png++");
-        let item = Item { imgurl: joined, ..Item::new_post(2, 1, details(), 1).unwrap() };
+        let item = Item {
+            imgurl: joined,
+            ..Item::new_post(2, 1, details(), 1).unwrap()
+        };
         assert_eq!(item.image_paths(), ["image/item/1-2-0.jpg", "image/item/1-2-1.png"]);
     }
 }

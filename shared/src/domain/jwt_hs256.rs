@@ -3,12 +3,12 @@
 //! hmac/sha2 crates and refuses every other algorithm, which keeps the Lambda binaries small.
 
 use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::KeyUtils;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
 use jsonwebtoken::errors::{ErrorKind, Result};
-use jsonwebtoken::crypto::KeyUtils;
+use jsonwebtoken::signature::{self, Signer, Verifier};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use sha2::Sha256;
-use jsonwebtoken::signature::{self, Signer, Verifier};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -84,18 +84,63 @@ mod tests {
     #[test]
     fn signs_and_verifies_the_published_example() {
         install();
-        assert_eq!(sign(MESSAGE.as_bytes(), &EncodingKey::from_secret(SECRET), Algorithm::HS256).unwrap(), SIGNATURE);
-        assert!(verify(SIGNATURE, MESSAGE.as_bytes(), &DecodingKey::from_secret(SECRET), Algorithm::HS256).unwrap());
-        assert!(!verify(SIGNATURE, MESSAGE.as_bytes(), &DecodingKey::from_secret(b"another secret"), Algorithm::HS256).unwrap());
-        assert!(!verify(SIGNATURE, b"tampered.message", &DecodingKey::from_secret(SECRET), Algorithm::HS256).unwrap());
+        assert_eq!(
+            sign(MESSAGE.as_bytes(), &EncodingKey::from_secret(SECRET), Algorithm::HS256).unwrap(),
+            SIGNATURE
+        );
+        assert!(
+            verify(
+                SIGNATURE,
+                MESSAGE.as_bytes(),
+                &DecodingKey::from_secret(SECRET),
+                Algorithm::HS256
+            )
+            .unwrap()
+        );
+        assert!(
+            !verify(
+                SIGNATURE,
+                MESSAGE.as_bytes(),
+                &DecodingKey::from_secret(b"another secret"),
+                Algorithm::HS256
+            )
+            .unwrap()
+        );
+        assert!(
+            !verify(
+                SIGNATURE,
+                b"tampered.message",
+                &DecodingKey::from_secret(SECRET),
+                Algorithm::HS256
+            )
+            .unwrap()
+        );
     }
 
     #[test]
     fn refuses_every_other_algorithm() {
         install();
-        for algorithm in [Algorithm::HS384, Algorithm::HS512, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
-            assert!(sign(MESSAGE.as_bytes(), &EncodingKey::from_secret(SECRET), algorithm).is_err(), "{algorithm:?}");
-            assert!(verify(SIGNATURE, MESSAGE.as_bytes(), &DecodingKey::from_secret(SECRET), algorithm).is_err(), "{algorithm:?}");
+        for algorithm in [
+            Algorithm::HS384,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::ES256,
+            Algorithm::EdDSA,
+        ] {
+            assert!(
+                sign(MESSAGE.as_bytes(), &EncodingKey::from_secret(SECRET), algorithm).is_err(),
+                "{algorithm:?}"
+            );
+            assert!(
+                verify(
+                    SIGNATURE,
+                    MESSAGE.as_bytes(),
+                    &DecodingKey::from_secret(SECRET),
+                    algorithm
+                )
+                .is_err(),
+                "{algorithm:?}"
+            );
         }
     }
 }

@@ -2,7 +2,7 @@
 //! by `type`, with the item id in `data`).
 
 use crate::domain::timestamp::iso8601_millis;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub mod kind {
     /// Buyer confirmed receipt.
@@ -49,7 +49,16 @@ impl Message {
         if to <= 0 {
             return Err(InvalidMessage("to"));
         }
-        Ok(Self { id, from, to, kind, data, fetched: false, created_at_ms: now_ms, updated_at_ms: now_ms })
+        Ok(Self {
+            id,
+            from,
+            to,
+            kind,
+            data,
+            fetched: false,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+        })
     }
 
     pub fn json(&self) -> Value {
@@ -92,7 +101,10 @@ mod tests {
         assert_eq!(Message::new(1, 1, 2, 2, "x".into(), 0), Err(InvalidMessage("type")));
         assert_eq!(Message::new(1, 1, 2, -4, "x".into(), 0), Err(InvalidMessage("type")));
         assert_eq!(Message::new(1, 1, 2, 0, String::new(), 0), Err(InvalidMessage("data")));
-        assert_eq!(Message::new(1, 1, 2, 0, "字".repeat(256), 0), Err(InvalidMessage("data")));
+        assert_eq!(
+            Message::new(1, 1, 2, 0, "字".repeat(256), 0),
+            Err(InvalidMessage("data"))
+        );
         assert!(Message::new(1, 1, 2, 0, "字".repeat(255), 0).is_ok());
         assert!(Message::new(1, 1, 2, -3, "5".into(), 0).is_ok());
     }

@@ -1,8 +1,8 @@
 //! Password storage: Argon2id over the string the client sends (the real client sends the
 //! SHA-1 hex of the typed password; we treat that string as the secret).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// The longest password string accepted, so that hashing cost stays bounded.
 pub const MAX_PASSWORD_LEN: usize = 256;

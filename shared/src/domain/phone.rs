@@ -30,7 +30,10 @@ impl PhoneNumber {
         } else {
             format!("+{digits}")
         };
-        Ok(Self { as_sent: raw.to_owned(), e164 })
+        Ok(Self {
+            as_sent: raw.to_owned(),
+            e164,
+        })
     }
 
     /// What the user typed (trimmed): shown back in their profile.
@@ -58,7 +61,10 @@ pub struct InvalidCallingCodes(pub String);
 impl SmsCountries {
     /// `"86"` or `"86,852,853"`; a leading `+` on a code is allowed.
     pub fn parse(list: &str) -> Result<Self, InvalidCallingCodes> {
-        let codes: Vec<String> = list.split(',').map(|code| code.trim().trim_start_matches('+').to_owned()).collect();
+        let codes: Vec<String> = list
+            .split(',')
+            .map(|code| code.trim().trim_start_matches('+').to_owned())
+            .collect();
         let valid = |code: &String| (1..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit());
         if codes.iter().all(valid) {
             Ok(Self(codes))
@@ -109,18 +115,34 @@ mod tests {
         let china = SmsCountries::default();
         assert!(china.allow(&PhoneNumber::parse("13800138000").unwrap()));
         assert!(!china.allow(&PhoneNumber::parse("+14155550100").unwrap()));
-        assert!(!china.allow(&PhoneNumber::parse("+85291234567").unwrap()), "Hong Kong is +852, not +86");
+        assert!(
+            !china.allow(&PhoneNumber::parse("+85291234567").unwrap()),
+            "Hong Kong is +852, not +86"
+        );
         let greater_china = SmsCountries::parse("86, +852,853").unwrap();
         assert!(greater_china.allow(&PhoneNumber::parse("+85291234567").unwrap()));
         assert!(!greater_china.allow(&PhoneNumber::parse("+4915112345678").unwrap()));
         for bad in ["", "86,", "8600", "86;852", "x"] {
-            assert_eq!(SmsCountries::parse(bad), Err(InvalidCallingCodes(bad.to_owned())), "{bad:?}");
+            assert_eq!(
+                SmsCountries::parse(bad),
+                Err(InvalidCallingCodes(bad.to_owned())),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn rejects_anything_but_digits() {
-        for bad in ["", "+", "1380013800a", "138-0013-8000", "1234", "1234567890123456", "++13800138000", "undefined"] {
+        for bad in [
+            "",
+            "+",
+            "1380013800a",
+            "138-0013-8000",
+            "1234",
+            "1234567890123456",
+            "++13800138000",
+            "undefined",
+        ] {
             assert_eq!(PhoneNumber::parse(bad), Err(InvalidPhone), "{bad:?}");
         }
     }

@@ -115,7 +115,11 @@ pub fn document_terms(primary: &str, secondary: &str) -> DocumentTerms {
                 continue;
             }
             let frequency = terms.entry(token).or_default();
-            if field == 0 { frequency.primary += 1 } else { frequency.secondary += 1 }
+            if field == 0 {
+                frequency.primary += 1
+            } else {
+                frequency.secondary += 1
+            }
         }
     }
     DocumentTerms { terms, length }
@@ -157,7 +161,8 @@ pub fn rank(documents: i64, postings: &HashMap<String, Vec<Posting>>) -> Vec<(i6
         }
         let idf = (1.0 + (n - df + 0.5).max(0.0) / (df + 0.5)).ln();
         for posting in list {
-            let tf = f64::from(posting.frequency.primary) * PRIMARY_WEIGHT + f64::from(posting.frequency.secondary) * SECONDARY_WEIGHT;
+            let tf = f64::from(posting.frequency.primary) * PRIMARY_WEIGHT
+                + f64::from(posting.frequency.secondary) * SECONDARY_WEIGHT;
             let norm = K1 * (1.0 - B + B * f64::from(posting.length) / AVERAGE_DOCUMENT_LENGTH);
             *scores.entry(posting.doc).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
         }
@@ -177,7 +182,10 @@ mod tests {
 
     #[test]
     fn cjk_runs_give_characters_and_bigrams() {
-        assert_eq!(terms("小米充电宝"), ["小", "小米", "米", "米充", "充", "充电", "电", "电宝", "宝"]);
+        assert_eq!(
+            terms("小米充电宝"),
+            ["小", "小米", "米", "米充", "充", "充电", "电", "电宝", "宝"]
+        );
         assert_eq!(terms("高数"), ["高", "高数", "数"]);
     }
 
@@ -200,7 +208,10 @@ mod tests {
 
     #[test]
     fn emoji_and_punctuation_separate_and_vanish() {
-        assert_eq!(terms("小米🔋充电宝！！"), ["小", "小米", "米", "充", "充电", "电", "电宝", "宝"]);
+        assert_eq!(
+            terms("小米🔋充电宝！！"),
+            ["小", "小米", "米", "充", "充电", "电", "电宝", "宝"]
+        );
         assert!(terms("🎉🎉 ... ！？").is_empty());
         assert!(terms("").is_empty());
     }
@@ -208,10 +219,25 @@ mod tests {
     #[test]
     fn document_terms_count_fields_separately_and_are_bounded() {
         let doc = document_terms("小米 小米", "米");
-        assert_eq!(doc.terms["小米"], TermFrequency { primary: 2, secondary: 0 });
-        assert_eq!(doc.terms["米"], TermFrequency { primary: 2, secondary: 1 });
+        assert_eq!(
+            doc.terms["小米"],
+            TermFrequency {
+                primary: 2,
+                secondary: 0
+            }
+        );
+        assert_eq!(
+            doc.terms["米"],
+            TermFrequency {
+                primary: 2,
+                secondary: 1
+            }
+        );
         assert_eq!(doc.length, 13); // 6 title tokens × 2 + 1 note token
-        let long = document_terms("标题", &"的一是不了人我在有他这为之大来以个中上们到说时地也子就出要".repeat(3));
+        let long = document_terms(
+            "标题",
+            &"的一是不了人我在有他这为之大来以个中上们到说时地也子就出要".repeat(3),
+        );
         assert_eq!(long.terms.len(), MAX_TERMS_PER_DOCUMENT);
         assert!(long.terms.contains_key("标题"), "title terms are kept first");
     }
@@ -226,7 +252,11 @@ mod tests {
 
     #[test]
     fn bm25_ranks_title_matches_above_note_matches_and_rare_terms_higher() {
-        let posting = |doc, primary, secondary| Posting { doc, frequency: TermFrequency { primary, secondary }, length: 30 };
+        let posting = |doc, primary, secondary| Posting {
+            doc,
+            frequency: TermFrequency { primary, secondary },
+            length: 30,
+        };
         let postings = HashMap::from([("充电".to_owned(), vec![posting(1, 0, 1), posting(2, 1, 0)])]);
         let ranked = rank(100, &postings);
         assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 1]);

@@ -76,13 +76,22 @@ impl TokenService {
     pub fn verify_mail(&self, token: &str) -> Result<MailVerification, TokenError> {
         let claims = self.verify(token, MAIL)?;
         let idcard = claims.idcard.ok_or(TokenError::Invalid)?;
-        Ok(MailVerification { uuid: claims.uuid, idcard })
+        Ok(MailVerification {
+            uuid: claims.uuid,
+            idcard,
+        })
     }
 
     fn issue(&self, uuid: i64, purpose: &str, idcard: Option<String>, lifetime: Duration) -> String {
         let iat = self.clock.now_ms() / 1000;
         let exp = iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
-        let claims = Claims { uuid, purpose: purpose.to_owned(), iat, exp, idcard };
+        let claims = Claims {
+            uuid,
+            purpose: purpose.to_owned(),
+            iat,
+            exp,
+            idcard,
+        };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
     }
@@ -113,7 +122,12 @@ mod tests {
     use crate::clock::ManualClock;
 
     fn service(clock: Arc<ManualClock>) -> TokenService {
-        TokenService::new(b"test-secret", Duration::from_secs(3600), Duration::from_secs(60), clock)
+        TokenService::new(
+            b"test-secret",
+            Duration::from_secs(3600),
+            Duration::from_secs(60),
+            clock,
+        )
     }
 
     #[test]
@@ -131,8 +145,17 @@ mod tests {
         let tokens = service(Arc::new(ManualClock::starting_now()));
         let mail = tokens.issue_mail(7, "213170000");
         assert_eq!(tokens.verify_login(&mail), Err(TokenError::WrongPurpose));
-        assert_eq!(tokens.verify_mail(&mail), Ok(MailVerification { uuid: 7, idcard: "213170000".into() }));
-        assert_eq!(tokens.verify_mail(&tokens.issue_login(7)), Err(TokenError::WrongPurpose));
+        assert_eq!(
+            tokens.verify_mail(&mail),
+            Ok(MailVerification {
+                uuid: 7,
+                idcard: "213170000".into()
+            })
+        );
+        assert_eq!(
+            tokens.verify_mail(&tokens.issue_login(7)),
+            Err(TokenError::WrongPurpose)
+        );
     }
 
     #[test]

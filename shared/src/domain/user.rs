@@ -1,6 +1,6 @@
 //! The user record, its registration defaults, and the JSON shapes the client reads.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub const DEFAULT_USERNAME: &str = "新手咸鱼人员";
 pub const DEFAULT_INFO: &str = "这家伙很懒，什么都没有写＞︿＜";
@@ -110,7 +110,9 @@ pub mod limits {
 /// An idcard is the local part of a campus mail address, so only a conservative alphabet.
 pub fn valid_idcard(idcard: &str) -> bool {
     idcard.chars().count() <= limits::IDCARD
-        && idcard.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && idcard
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 pub fn valid_text(value: &str, max_chars: usize) -> bool {

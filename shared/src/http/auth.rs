@@ -26,7 +26,10 @@ impl FromRequest<App> for Authed {
         let fields = Fields::from_request(request, app).await?;
         let token = match bearer {
             Some(token) => token,
-            None => fields.text("token").map_err(|_| ApiError::Forbidden)?.ok_or(ApiError::Forbidden)?,
+            None => fields
+                .text("token")
+                .map_err(|_| ApiError::Forbidden)?
+                .ok_or(ApiError::Forbidden)?,
         };
         let uuid = app.tokens.verify_login(&token).map_err(|_| ApiError::Forbidden)?;
         Ok(Self { uuid, fields })

@@ -13,12 +13,24 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        let from_gateway = parts.extensions.get::<RequestContext>().and_then(|context| match context {
-            RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
-            RequestContext::ApiGatewayV1(context) => context.identity.source_ip.clone(),
-            _ => None,
-        });
-        let from_socket = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
-        Ok(Self(from_gateway.or_else(from_socket).unwrap_or_else(|| "unknown".to_owned())))
+        let from_gateway = parts
+            .extensions
+            .get::<RequestContext>()
+            .and_then(|context| match context {
+                RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
+                RequestContext::ApiGatewayV1(context) => context.identity.source_ip.clone(),
+                _ => None,
+            });
+        let from_socket = || {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        };
+        Ok(Self(
+            from_gateway
+                .or_else(from_socket)
+                .unwrap_or_else(|| "unknown".to_owned()),
+        ))
     }
 }

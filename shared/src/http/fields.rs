@@ -32,7 +32,10 @@ pub struct Fields {
 
 impl Fields {
     pub fn from_json(values: Map<String, Value>) -> Self {
-        Self { values, files: Vec::new() }
+        Self {
+            values,
+            files: Vec::new(),
+        }
     }
 
     /// The field as it arrived (a JSON value, or a string from a form).
@@ -48,7 +51,10 @@ impl Fields {
             Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
             Some(_) => None,
         };
-        number.filter(|n| n.is_finite()).map(Some).ok_or(ApiError::InvalidRequest)
+        number
+            .filter(|n| n.is_finite())
+            .map(Some)
+            .ok_or(ApiError::InvalidRequest)
     }
 
     /// A text field; numbers are given as their decimal text.
@@ -71,7 +77,11 @@ impl Fields {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n
                 .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                })
                 .map(Some)
                 .ok_or(ApiError::InvalidRequest),
             Some(Value::String(s)) => s.trim().parse::<i64>().map(Some).map_err(|_| ApiError::InvalidRequest),
@@ -85,7 +95,9 @@ impl Fields {
 
     /// A positive id (`uuid`, `itemid`, …).
     pub fn require_id(&self, name: &str) -> Result<i64, ApiError> {
-        Some(self.require_integer(name)?).filter(|id| *id > 0).ok_or(ApiError::InvalidRequest)
+        Some(self.require_integer(name)?)
+            .filter(|id| *id > 0)
+            .ok_or(ApiError::InvalidRequest)
     }
 
     pub fn files(&self) -> &[FileField] {
@@ -94,7 +106,12 @@ impl Fields {
 
     /// A JSON or form body (multipart bodies go through `parse_multipart`).
     fn parse(content_type: &str, body: Bytes) -> Result<Self, ApiError> {
-        let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let media_type = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         match media_type.as_str() {
             "application/x-www-form-urlencoded" => Self::parse_form(&body),
             _ if body.iter().all(u8::is_ascii_whitespace) => Ok(Self::default()),
@@ -210,7 +227,11 @@ mod tests {
 
     #[test]
     fn parses_forms_and_refuses_non_object_json() {
-        let form = Fields::parse("application/x-www-form-urlencoded", Bytes::from_static(b"phonenumber=138&x=%E4%BD%A0")).unwrap();
+        let form = Fields::parse(
+            "application/x-www-form-urlencoded",
+            Bytes::from_static(b"phonenumber=138&x=%E4%BD%A0"),
+        )
+        .unwrap();
         assert_eq!(form.text("phonenumber").unwrap().as_deref(), Some("138"));
         assert_eq!(form.text("x").unwrap().as_deref(), Some("你"));
         assert!(Fields::parse("application/json", Bytes::from_static(b"[1,2]")).is_err());

@@ -11,7 +11,7 @@ mod router;
 
 pub use auth::Authed;
 pub use client::ClientAddress;
-pub use fields::{FileField, Fields, MAX_BODY_BYTES};
+pub use fields::{Fields, FileField, MAX_BODY_BYTES};
 pub use lambda::run_lambda;
 pub use origin::PublicBaseUrl;
 pub use reply::{success, success_with};

@@ -19,7 +19,11 @@ impl FromRequestParts<App> for PublicBaseUrl {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Infallible> {
         let host = parts.headers.get(HOST).and_then(|host| host.to_str().ok());
         let context = parts.extensions.get::<RequestContext>();
-        Ok(Self(public_base_url(app.config.public_base_url.as_deref(), context, host)))
+        Ok(Self(public_base_url(
+            app.config.public_base_url.as_deref(),
+            context,
+            host,
+        )))
     }
 }
 
@@ -52,17 +56,26 @@ mod tests {
     #[test]
     fn the_configured_base_wins() {
         let context = gateway("abc.execute-api.us-east-1.amazonaws.com");
-        assert_eq!(public_base_url(Some("https://foof.example.edu"), Some(&context), Some("evil.example")), "https://foof.example.edu");
+        assert_eq!(
+            public_base_url(Some("https://foof.example.edu"), Some(&context), Some("evil.example")),
+            "https://foof.example.edu"
+        );
     }
 
     #[test]
     fn on_lambda_the_gateway_domain_is_used_and_the_host_header_is_not() {
         let context = gateway("api.foof.example.edu");
-        assert_eq!(public_base_url(None, Some(&context), Some("evil.example")), "https://api.foof.example.edu");
+        assert_eq!(
+            public_base_url(None, Some(&context), Some("evil.example")),
+            "https://api.foof.example.edu"
+        );
     }
 
     #[test]
     fn without_a_gateway_the_dev_server_uses_its_host() {
-        assert_eq!(public_base_url(None, None, Some("127.0.0.1:4000")), "http://127.0.0.1:4000");
+        assert_eq!(
+            public_base_url(None, None, Some("127.0.0.1:4000")),
+            "http://127.0.0.1:4000"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Success replies in the original's shapes.
 
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// `{"status":"success"}`
 pub fn success() -> Json<Value> {

@@ -2,8 +2,8 @@
 
 use crate::error::ApiError;
 use crate::observability::log_request;
-use axum::middleware;
 use axum::Router;
+use axum::middleware;
 
 /// Adds request logging, and JSON 404s for unknown routes and wrong methods (the original
 /// had no 405).
@@ -21,5 +21,10 @@ async fn unknown_route() -> ApiError {
 
 /// A positive integer path segment (`/user/{uuid}`, `/item/{itemid}`).
 pub fn path_id(segment: &str) -> Result<i64, ApiError> {
-    segment.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiError::InvalidRequest)
+    segment
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(ApiError::InvalidRequest)
 }

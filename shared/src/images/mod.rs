@@ -86,7 +86,7 @@ fn be16(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 mod jpeg {
-    use super::{be16, ImageError};
+    use super::{ImageError, be16};
 
     const MALFORMED: ImageError = ImageError::Malformed("JPEG");
     const SOI: [u8; 2] = [0xFF, 0xD8];
@@ -157,18 +157,29 @@ mod jpeg {
     /// End of the primary image: entropy-coded data never contains FF D9, so the first one
     /// after the first scan ends it. Anything after (MPF side images, vendor trailers) is dropped.
     fn find_eoi(data: &[u8], from: usize) -> Option<usize> {
-        data.get(from..)?.windows(2).position(|w| w == EOI).map(|i| from + i + 2)
+        data.get(from..)?
+            .windows(2)
+            .position(|w| w == EOI)
+            .map(|i| from + i + 2)
     }
 
     /// The Orientation tag (0x0112) of IFD0, when it says anything but "upright".
     fn exif_orientation(tiff: &[u8]) -> Option<u16> {
         let read16 = |at: usize| -> Option<u16> {
             let bytes: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
-            Some(if tiff.starts_with(b"II") { u16::from_le_bytes(bytes) } else { u16::from_be_bytes(bytes) })
+            Some(if tiff.starts_with(b"II") {
+                u16::from_le_bytes(bytes)
+            } else {
+                u16::from_be_bytes(bytes)
+            })
         };
         let read32 = |at: usize| -> Option<usize> {
             let bytes: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
-            let value = if tiff.starts_with(b"II") { u32::from_le_bytes(bytes) } else { u32::from_be_bytes(bytes) };
+            let value = if tiff.starts_with(b"II") {
+                u32::from_le_bytes(bytes)
+            } else {
+                u32::from_be_bytes(bytes)
+            };
             usize::try_from(value).ok()
         };
         if !(tiff.starts_with(b"II") || tiff.starts_with(b"MM")) || read16(2)? != 42 {
@@ -216,8 +227,13 @@ mod png {
         let mut has_data = false;
         loop {
             let length = data.get(pos..pos + 4).ok_or(MALFORMED)?;
-            let length = usize::try_from(u32::from_be_bytes(length.try_into().map_err(|_| MALFORMED)?)).map_err(|_| MALFORMED)?;
-            let kind: [u8; 4] = data.get(pos + 4..pos + 8).ok_or(MALFORMED)?.try_into().map_err(|_| MALFORMED)?;
+            let length = usize::try_from(u32::from_be_bytes(length.try_into().map_err(|_| MALFORMED)?))
+                .map_err(|_| MALFORMED)?;
+            let kind: [u8; 4] = data
+                .get(pos + 4..pos + 8)
+                .ok_or(MALFORMED)?
+                .try_into()
+                .map_err(|_| MALFORMED)?;
             let chunk = data.get(pos..pos + 12 + length).ok_or(MALFORMED)?;
             if !kind.iter().all(u8::is_ascii_alphabetic) || (pos == 8) != (&kind == b"IHDR") {
                 return Err(MALFORMED);
@@ -253,7 +269,11 @@ mod gif {
     }
 
     fn color_table_len(packed: u8) -> usize {
-        if packed & 0x80 == 0 { 0 } else { 3 << ((packed & 0x07) + 1) }
+        if packed & 0x80 == 0 {
+            0
+        } else {
+            3 << ((packed & 0x07) + 1)
+        }
     }
 
     /// Drops comment extensions and application extensions other than the looping ones.
@@ -280,7 +300,9 @@ mod gif {
                     let label = *data.get(pos + 1).ok_or(MALFORMED)?;
                     let end = pos + 2 + sub_blocks(data, pos + 2)?;
                     let block = data.get(pos..end).ok_or(MALFORMED)?;
-                    let looping = block.get(3..14).is_some_and(|id| id == b"NETSCAPE2.0" || id == b"ANIMEXTS1.0");
+                    let looping = block
+                        .get(3..14)
+                        .is_some_and(|id| id == b"NETSCAPE2.0" || id == b"ANIMEXTS1.0");
                     if label == 0xF9 || label == 0x01 || (label == 0xFF && looping) {
                         out.extend_from_slice(block);
                     }
@@ -301,14 +323,25 @@ mod webp {
 
     pub fn strip(data: &[u8]) -> Result<Vec<u8>, ImageError> {
         let riff_size = u32::from_le_bytes(data[4..8].try_into().map_err(|_| MALFORMED)?);
-        let end = 8usize.checked_add(usize::try_from(riff_size).map_err(|_| MALFORMED)?).ok_or(MALFORMED)?;
+        let end = 8usize
+            .checked_add(usize::try_from(riff_size).map_err(|_| MALFORMED)?)
+            .ok_or(MALFORMED)?;
         let body = data.get(12..end).ok_or(MALFORMED)?;
         let mut chunks = Vec::with_capacity(body.len());
         let mut has_bitstream = false;
         let mut pos = 0;
         while pos < body.len() {
-            let fourcc: [u8; 4] = body.get(pos..pos + 4).ok_or(MALFORMED)?.try_into().map_err(|_| MALFORMED)?;
-            let size = u32::from_le_bytes(body.get(pos + 4..pos + 8).ok_or(MALFORMED)?.try_into().map_err(|_| MALFORMED)?);
+            let fourcc: [u8; 4] = body
+                .get(pos..pos + 4)
+                .ok_or(MALFORMED)?
+                .try_into()
+                .map_err(|_| MALFORMED)?;
+            let size = u32::from_le_bytes(
+                body.get(pos + 4..pos + 8)
+                    .ok_or(MALFORMED)?
+                    .try_into()
+                    .map_err(|_| MALFORMED)?,
+            );
             let size = usize::try_from(size).map_err(|_| MALFORMED)?;
             let padded = 8 + size + (size & 1);
             let chunk = body.get(pos..pos + padded).ok_or(MALFORMED)?;

@@ -48,8 +48,17 @@ fn jpeg_loses_gps_comment_and_xmp_but_keeps_orientation() {
     assert!(contains(PHOTO, b"FOOFPhone") && contains(PHOTO, b"secret comment") && contains(PHOTO, b"Secret Person"));
     let clean = sanitize(PHOTO).unwrap();
     assert_eq!(clean.kind, ImageKind::Jpeg);
-    for secret in [&b"FOOFPhone"[..], b"secret comment", b"Secret Person", b"http://ns.adobe.com/xap"] {
-        assert!(!contains(&clean.bytes, secret), "{:?} survived", String::from_utf8_lossy(secret));
+    for secret in [
+        &b"FOOFPhone"[..],
+        b"secret comment",
+        b"Secret Person",
+        b"http://ns.adobe.com/xap",
+    ] {
+        assert!(
+            !contains(&clean.bytes, secret),
+            "{:?} survived",
+            String::from_utf8_lossy(secret)
+        );
     }
     assert_eq!(jpeg::orientation_of(PHOTO), Some(6));
     assert_eq!(jpeg::orientation_of(&clean.bytes), Some(6));
@@ -70,7 +79,11 @@ fn png_loses_text_chunks() {
     assert!(contains(PNG, b"secret comment"));
     let clean = sanitize(PNG).unwrap();
     assert!(!contains(&clean.bytes, b"secret comment") && !contains(&clean.bytes, b"Secret Person"));
-    assert!(contains(&clean.bytes, b"IHDR") && contains(&clean.bytes, b"IDAT") && clean.bytes.ends_with(&[0xAE, 0x42, 0x60, 0x82]));
+    assert!(
+        contains(&clean.bytes, b"IHDR")
+            && contains(&clean.bytes, b"IDAT")
+            && clean.bytes.ends_with(&[0xAE, 0x42, 0x60, 0x82])
+    );
 }
 
 #[test]
@@ -96,7 +109,10 @@ fn webp_loses_exif_and_xmp_and_their_flags() {
 fn truncated_or_forged_files_are_refused() {
     for (name, input) in [("jpeg", PHOTO), ("png", PNG), ("gif", GIF), ("webp", WEBP)] {
         let half = &input[..input.len() / 2];
-        assert!(matches!(sanitize(half), Err(ImageError::Malformed(_))), "half a {name} was accepted");
+        assert!(
+            matches!(sanitize(half), Err(ImageError::Malformed(_))),
+            "half a {name} was accepted"
+        );
     }
     let mut magic_only = vec![0xFF, 0xD8, 0xFF, 0xE0];
     magic_only.extend_from_slice(b"this is a text file with a JPEG magic");

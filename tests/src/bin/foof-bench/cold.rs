@@ -38,7 +38,11 @@ pub async fn measure(release: &Path, starts: usize) -> Vec<ColdStart> {
     let mut rows = Vec::new();
     for function in crate::FUNCTIONS {
         let binary = release.join(function);
-        assert!(binary.exists(), "{} is missing: run `cargo build --release --bins` first", binary.display());
+        assert!(
+            binary.exists(),
+            "{} is missing: run `cargo build --release --bins` first",
+            binary.display()
+        );
         let mut times = Vec::with_capacity(starts);
         let mut peak = 0;
         for _ in 0..starts {
@@ -61,7 +65,12 @@ pub async fn measure(release: &Path, starts: usize) -> Vec<ColdStart> {
             child.kill().await.ok();
         }
         times.sort_by(f64::total_cmp);
-        rows.push(ColdStart { function, median_ms: times[times.len() / 2], worst_ms: times[times.len() - 1], peak_rss_kib: peak });
+        rows.push(ColdStart {
+            function,
+            median_ms: times[times.len() / 2],
+            worst_ms: times[times.len() - 1],
+            peak_rss_kib: peak,
+        });
     }
     rows
 }

@@ -17,16 +17,71 @@ pub struct SearchRow {
 }
 
 const CONDITIONS: [&str; 6] = ["全新", "九成新", "八成新", "九五新", "闲置", "自用"];
-const BRANDS: [&str; 10] = ["小米", "华为", "苹果", "联想", "罗技", "索尼", "得力", "迪卡侬", "捷安特", "优衣库"];
-const THINGS: [&str; 16] = ["充电宝", "耳机", "台灯", "自行车", "键盘", "鼠标", "显示器", "平板", "羽毛球拍", "书架",
-                            "电饭煲", "吹风机", "行李箱", "羽绒服", "高数教材", "考研资料"];
-const EXTRAS: [&str; 8] = ["可小刀", "包邮", "急出", "毕业甩卖", "成色好", "带发票", "送配件", "当面交易"];
+const BRANDS: [&str; 10] = [
+    "小米",
+    "华为",
+    "苹果",
+    "联想",
+    "罗技",
+    "索尼",
+    "得力",
+    "迪卡侬",
+    "捷安特",
+    "优衣库",
+];
+const THINGS: [&str; 16] = [
+    "充电宝",
+    "耳机",
+    "台灯",
+    "自行车",
+    "键盘",
+    "鼠标",
+    "显示器",
+    "平板",
+    "羽毛球拍",
+    "书架",
+    "电饭煲",
+    "吹风机",
+    "行李箱",
+    "羽绒服",
+    "高数教材",
+    "考研资料",
+];
+const EXTRAS: [&str; 8] = [
+    "可小刀",
+    "包邮",
+    "急出",
+    "毕业甩卖",
+    "成色好",
+    "带发票",
+    "送配件",
+    "当面交易",
+];
 const PLACES: [&str; 5] = ["T,九龙湖", "M,梅园", "J,桃园", "S,橘园", "D,丁家桥"];
-const QUERIES: [&str; 10] = ["小米", "充电宝", "小米充电宝", "高数", "自行车", "九成新 台灯", "罗技 键盘", "考研", "华为平板", "毕业甩卖"];
+const QUERIES: [&str; 10] = [
+    "小米",
+    "充电宝",
+    "小米充电宝",
+    "高数",
+    "自行车",
+    "九成新 台灯",
+    "罗技 键盘",
+    "考研",
+    "华为平板",
+    "毕业甩卖",
+];
 
 fn title(n: usize) -> (String, String) {
-    let pick = |list: &[&'static str], salt: usize| list[(n.wrapping_mul(2_654_435_761).wrapping_add(salt * 40_503) >> 7) % list.len()];
-    let title = format!("{} {}{} {}", pick(&CONDITIONS, 1), pick(&BRANDS, 2), pick(&THINGS, 3), pick(&EXTRAS, 4));
+    let pick = |list: &[&'static str], salt: usize| {
+        list[(n.wrapping_mul(2_654_435_761).wrapping_add(salt * 40_503) >> 7) % list.len()]
+    };
+    let title = format!(
+        "{} {}{} {}",
+        pick(&CONDITIONS, 1),
+        pick(&BRANDS, 2),
+        pick(&THINGS, 3),
+        pick(&EXTRAS, 4)
+    );
     let note = format!("{} 用了{}个月，功能正常，有意私聊", pick(&PLACES, 5), n % 24 + 1);
     (title, note)
 }
@@ -58,7 +113,9 @@ pub async fn measure(sizes: &[usize]) -> Vec<SearchRow> {
         for _ in 0..10 {
             for query in QUERIES {
                 let started = Instant::now();
-                let reply = app.post("/item/search", json!({"method": "good", "query": query})).await;
+                let reply = app
+                    .post("/item/search", json!({"method": "good", "query": query}))
+                    .await;
                 latencies.push(started.elapsed().as_secs_f64() * 1000.0);
                 hits += reply.body["hits"]["hits"].as_array().map_or(0, Vec::len);
             }

@@ -6,7 +6,7 @@ use crate::warm::ProcessCpu;
 use foof_shared::aws::aws_calls;
 use foof_shared::domain::search::query_terms;
 use foof_tests::TestApp;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub struct ShapeRow {
     pub query: &'static str,
@@ -18,12 +18,22 @@ pub struct ShapeRow {
 }
 
 /// (query, `size`): from a query that matches nothing to the warm table's search.
-const SHAPES: [(&str, usize); 7] = [("zzzz", 100), ("宝", 0), ("宝", 10), ("宝", 100), ("小米充电宝", 0), ("小米充电宝", 10), ("小米充电宝", 100)];
+const SHAPES: [(&str, usize); 7] = [
+    ("zzzz", 100),
+    ("宝", 0),
+    ("宝", 10),
+    ("宝", 100),
+    ("小米充电宝", 0),
+    ("小米充电宝", 10),
+    ("小米充电宝", 100),
+];
 const REQUESTS: usize = 1000;
 const COUNTED: u64 = 10;
 
 async fn search(app: &TestApp, query: &str, size: usize) -> Value {
-    let reply = app.post("/item/search", json!({"method": "good", "query": query, "size": size})).await;
+    let reply = app
+        .post("/item/search", json!({"method": "good", "query": query, "size": size}))
+        .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     reply.body
 }
@@ -33,7 +43,9 @@ async fn search(app: &TestApp, query: &str, size: usize) -> Value {
 pub async fn measure(remote: &TestApp, cpu: &ProcessCpu, local: &TestApp) -> Vec<ShapeRow> {
     let mut rows = Vec::new();
     for (query, size) in SHAPES {
-        let hits = search(remote, query, size).await["hits"]["hits"].as_array().map_or(0, Vec::len);
+        let hits = search(remote, query, size).await["hits"]["hits"]
+            .as_array()
+            .map_or(0, Vec::len);
         let cpu_before = cpu.used_ms();
         for _ in 0..REQUESTS {
             search(remote, query, size).await;
@@ -44,7 +56,14 @@ pub async fn measure(remote: &TestApp, cpu: &ProcessCpu, local: &TestApp) -> Vec
             search(local, query, size).await;
         }
         let aws_calls = (aws_calls() - calls_before) as f64 / COUNTED as f64;
-        rows.push(ShapeRow { query, terms: query_terms(query).len(), size, hits, aws_calls, cpu_ms_per_request });
+        rows.push(ShapeRow {
+            query,
+            terms: query_terms(query).len(),
+            size,
+            hits,
+            aws_calls,
+            cpu_ms_per_request,
+        });
     }
     rows
 }

@@ -1,11 +1,11 @@
 //! Warm requests through the release dev server (its own process, so its CPU time is ours
 //! alone), and AWS calls per request counted in-process by the SDK interceptor.
 
+use crate::search_shapes::ShapeRow;
 use foof_shared::aws::aws_calls;
 use foof_shared::domain::search::query_terms;
-use crate::search_shapes::ShapeRow;
 use foof_tests::{Outbox, TestApp, TestUser};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -52,14 +52,23 @@ impl Endpoint {
 
     async fn call(self, app: &TestApp, user: &TestUser, itemid: i64) -> Value {
         let reply = match self {
-            Endpoint::Login => app.post("/user/login", json!({"phonenumber": user.phone, "password": user.password})).await,
+            Endpoint::Login => {
+                app.post(
+                    "/user/login",
+                    json!({"phonenumber": user.phone, "password": user.password}),
+                )
+                .await
+            }
             Endpoint::GetItem => app.get(&format!("/item/{itemid}")).await,
             Endpoint::AddItem => {
                 let item = json!({"token": user.token, "title": "九成新 小米充电宝 20000mAh", "type": 1, "price": 59.9, "depreciatione": 90, "note": "T,九龙湖 可小刀", "sold": 1});
                 app.post("/item/add", item).await
             }
             Endpoint::FetchNew => app.post("/user/chat/fetchnew", json!({"token": user.token})).await,
-            Endpoint::Search => app.post("/item/search", json!({"method": "good", "query": SEARCH_QUERY})).await,
+            Endpoint::Search => {
+                app.post("/item/search", json!({"method": "good", "query": SEARCH_QUERY}))
+                    .await
+            }
         };
         assert_eq!(reply.status, 200, "{reply:?}");
         reply.body
@@ -68,7 +77,9 @@ impl Endpoint {
 
 async fn seed(app: &TestApp) -> (TestUser, i64) {
     let user = app.register().await;
-    let itemid = Endpoint::AddItem.call(app, &user, 0).await["data"]["itemid"].as_i64().unwrap();
+    let itemid = Endpoint::AddItem.call(app, &user, 0).await["data"]["itemid"]
+        .as_i64()
+        .unwrap();
     (user, itemid)
 }
 
@@ -77,12 +88,15 @@ fn cpu_ticks(pid: u32) -> u64 {
     let after_name = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of /proc/pid/stat; 12 and 13 after the name.
-    fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
 fn ticks_per_second() -> f64 {
     let out = std::process::Command::new("getconf").arg("CLK_TCK").output().ok();
-    out.and_then(|o| String::from_utf8(o.stdout).ok()).and_then(|s| s.trim().parse().ok()).unwrap_or(100.0)
+    out.and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 /// The CPU time (user + system) another process has used.
@@ -93,7 +107,10 @@ pub struct ProcessCpu {
 
 impl ProcessCpu {
     pub fn of(pid: u32) -> Self {
-        Self { pid, ticks_per_second: ticks_per_second() }
+        Self {
+            pid,
+            ticks_per_second: ticks_per_second(),
+        }
     }
 
     /// Milliseconds of CPU the process has used so far.
@@ -107,7 +124,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn start_server(binary: &Path) -> (tokio::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = tokio::process::Command::new(binary)
         .env("PORT", port.to_string())
         .env("RUST_LOG", "warn")
