@@ -38,8 +38,10 @@ test-external: setup
 	@test -n "$$AWS_ENDPOINT_URL" || { echo "set AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_DYNAMODB if DynamoDB is elsewhere)"; exit 2; }
 	source scripts/local-env.sh && $(VENV)/python localstack/bootstrap.py && cargo test --workspace --locked
 
-## lint: the SAM template and the GitHub Actions workflows, offline
+## lint: rustfmt and clippy (warnings are errors), the SAM template and the GitHub Actions workflows, offline
 lint: setup lint-workflows
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
 	$(VENV)/sam validate --lint --template template.yaml --region us-east-1
 
 ## bench: cold starts, warm latency, AWS calls and CPU per request, search CPU by query shape,
