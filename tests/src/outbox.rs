@@ -10,6 +10,15 @@ pub struct Mail {
     pub body: String,
 }
 
+impl Mail {
+    /// The mail-verification link in the body, as mailed (host included).
+    pub fn verification_link(&self) -> Option<&str> {
+        self.body
+            .split_whitespace()
+            .find(|word| word.contains("/user/mail/verify/"))
+    }
+}
+
 pub struct Outbox {
     endpoint: String,
     http: reqwest::Client,

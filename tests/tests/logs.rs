@@ -61,12 +61,7 @@ async fn a_full_scenario_logs_every_request_and_no_secret() {
     .await
     .assert_success();
     let mail = app.outbox.mail_to("213170555@seu.edu.cn").await.pop().unwrap();
-    let link = mail
-        .body
-        .split_whitespace()
-        .find(|w| w.contains("/user/mail/verify/"))
-        .unwrap()
-        .to_owned();
+    let link = mail.verification_link().unwrap().to_owned();
     let mail_token = link.rsplit('/').next().unwrap().to_owned();
     app.get(&format!("/user/mail/verify/{mail_token}"))
         .await

@@ -156,11 +156,7 @@ async fn mail_verification_proves_the_idcard() {
         .assert_success();
     let mails = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await;
     let mail = mails.last().expect("a verification mail was sent");
-    let link = mail
-        .body
-        .split_whitespace()
-        .find(|w| w.contains("/user/mail/verify/"))
-        .expect("the mail carries the link");
+    let link = mail.verification_link().expect("the mail carries the link");
     let path = &link[link.find("/user/mail/verify/").unwrap()..];
     assert_ne!(app.me(&user).await["verified"], 1);
 
@@ -212,12 +208,7 @@ async fn mail_links_expire_and_only_mail_tokens_verify() {
         .await
         .assert_success();
     let mail = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await.pop().unwrap();
-    let link = mail
-        .body
-        .split_whitespace()
-        .find(|w| w.contains("/user/mail/verify/"))
-        .unwrap()
-        .to_owned();
+    let link = mail.verification_link().unwrap().to_owned();
     let mail_token = link.rsplit('/').next().unwrap().to_owned();
 
     // A mail token is not a login token.
