@@ -52,24 +52,20 @@ pub enum LoginTokens {
 impl Services {
     /// Reads the environment and builds the AWS-backed adapters.
     pub async fn from_env(login_tokens: LoginTokens) -> Result<App, StartupError> {
-        let config = Config::from_env()?;
+        Self::build(Config::from_env()?, Arc::new(SystemClock), login_tokens).await
+    }
+
+    /// Adapters for an explicit configuration and clock (tests move time forward).
+    pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartupError> {
+        Self::build(config, clock, LoginTokens::Verified).await
+    }
+
+    async fn build(config: Config, clock: Arc<dyn Clock>, login_tokens: LoginTokens) -> Result<App, StartupError> {
         let clients = AwsClients::load(&config).await;
         let secret = match login_tokens {
             LoginTokens::Verified => jwt_secret(&config, &clients).await?,
             LoginTokens::NotUsed => random_secret(),
         };
-        Ok(Arc::new(Self::assemble(
-            config,
-            clients,
-            Arc::new(SystemClock),
-            &secret,
-        )))
-    }
-
-    /// Adapters for an explicit configuration and clock (tests move time forward).
-    pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartupError> {
-        let clients = AwsClients::load(&config).await;
-        let secret = jwt_secret(&config, &clients).await?;
         Ok(Arc::new(Self::assemble(config, clients, clock, &secret)))
     }
 
