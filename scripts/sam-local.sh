@@ -53,10 +53,7 @@ export AWS_ENDPOINT_URL_DYNAMODB=${AWS_ENDPOINT_URL_DYNAMODB:-$AWS_ENDPOINT_URL}
 TABLE_PREFIX=$prefix IMAGES_BUCKET=$bucket .venv/bin/python localstack/bootstrap.py >/dev/null
 # The functions that check tokens read the secret from SSM at cold start, as on AWS.
 secret_parameter=/foof/jwt-secret
-.venv/bin/python - "$secret_parameter" "$JWT_SECRET" <<'EOF'
-import sys, boto3
-boto3.client("ssm").put_parameter(Name=sys.argv[1], Value=sys.argv[2], Type="SecureString", Overwrite=True)
-EOF
+.venv/bin/python scripts/jwt-secret.py ensure "$secret_parameter" >/dev/null
 
 log "building the seven functions for $architecture (sam build, cargo-lambda, debug profile)"
 SAM_BUILD_MODE=debug sam build --parameter-overrides "Architecture=$architecture" \
@@ -106,19 +103,14 @@ if [ "$mode" = serve ]; then
   exit 0
 fi
 
-# The reference: the dev server (every router in one process) on state of its own.
-cargo build --quiet --locked --bin foof-devserver
+# The reference: the dev server (every router in one process) on state of its own, with the
+# code-request limit the functions have.
 reference_prefix="foofref$$"
 TABLE_PREFIX=$reference_prefix IMAGES_BUCKET="$reference_prefix-images" .venv/bin/python localstack/bootstrap.py >/dev/null
-reference_port=$(free_port)
-PORT=$reference_port TABLE_PREFIX=$reference_prefix IMAGES_BUCKET="$reference_prefix-images" MAIL_FROM=noreply@foof.local \
-  PUBLIC_BASE_URL="http://127.0.0.1:$reference_port" target/debug/foof-devserver >"$state/devserver.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$reference_port/item/0" && break; sleep 0.1; done
-
 started=$(date +%s)
 compared=0
-.venv/bin/python tests/deployed/scenario.py --reference "http://127.0.0.1:$reference_port" \
+TABLE_PREFIX=$reference_prefix IMAGES_BUCKET="$reference_prefix-images" MAIL_FROM=noreply@foof.local \
+  CODE_REQUESTS_PER_SOURCE_PER_HOUR=20 scripts/with-devserver.sh .venv/bin/python tests/deployed/scenario.py \
   --subject "http://127.0.0.1:$port" --outbox "$AWS_ENDPOINT_URL" --transcripts .local/sam-local || compared=$?
 log "the scenario took $(($(date +%s) - started)) s; $(wc -l <"$calls") AWS calls recorded in $calls"
 

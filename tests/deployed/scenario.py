@@ -673,12 +673,15 @@ def run_sides(urls, outbox_url, people):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference", required=True, help="base URL of the reference (the dev server)")
+    parser.add_argument("--reference", default=os.environ.get("BASE_URL"),
+                        help="base URL of the reference (the dev server; default: $BASE_URL, as scripts/with-devserver.sh sets it)")
     parser.add_argument("--subject", required=True, help="base URL of the server under test (sam local)")
     parser.add_argument("--outbox", required=True, help="the AWS emulator that received SMS and mail (moto or LocalStack)")
     parser.add_argument("--transcripts", help="directory to write reference.json and subject.json to")
     parser.add_argument("--template", default=str(ROOT / "template.yaml"), help="template whose routes must all be reached")
     args = parser.parse_args(argv)
+    if not args.reference:
+        parser.error("--reference (or BASE_URL) is required")
 
     people = People.fresh()
     sides = run_sides((("reference", args.reference), ("subject", args.subject)), args.outbox, people)
