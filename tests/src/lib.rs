@@ -2,9 +2,11 @@
 //! port, backed by the local emulators (`make test` starts them), with an injectable clock,
 //! and an outbox that reads the SMS and mail the emulator received.
 
+mod exclusive;
 mod outbox;
 mod runtime_stub;
 
+pub use exclusive::{Exclusive, Shared};
 pub use outbox::{Mail, Outbox};
 pub use runtime_stub::{Invocation, RuntimeApiStub};
 
@@ -94,6 +96,7 @@ impl TestApp {
 
     /// As [`TestApp::spawn`], with the configuration adjusted first (e.g. a dead endpoint).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let claim = Shared::take();
         let outbox = Outbox::new(emulator_endpoint());
         let clock = Arc::new(ManualClock::starting_now());
         let mut config = Config::from_env().expect("configuration");
@@ -106,7 +109,11 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let service = foof_devserver::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+        // The server holds the claim: it ends with the test's runtime, as the server does.
+        tokio::spawn(async move {
+            let _claim = claim;
+            axum::serve(listener, service).await.unwrap()
+        });
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

@@ -5,9 +5,9 @@ use foof_tests::{TestApp, TestUser};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
-const PNG: &[u8] = include_bytes!("../../shared/fixtures/with-text.png");
-const GIF: &[u8] = include_bytes!("../../shared/fixtures/with-comment.gif");
+const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
+const PNG: &[u8] = include_bytes!("../../../shared/fixtures/with-text.png");
+const GIF: &[u8] = include_bytes!("../../../shared/fixtures/with-comment.gif");
 
 /// The real client's sell form: every scalar a string, price a number.
 fn sell_form(user: &TestUser) -> Value {

@@ -3,18 +3,30 @@
 
 use foof_tests::{CLIENT_PASSWORD, TestApp, unique_phone};
 use serde_json::{Value, json};
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 
-const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
+const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
 const NEW_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// The log lines written on this thread, if its test captures them.
+    static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
 
-impl Write for Captured {
+/// The global log subscriber's writer: the emitting thread's capture, or nowhere. A test's
+/// server runs on the test's own thread (`#[tokio::test]` is single-threaded), so a test
+/// captures the lines of its own requests and of no other test running in this process.
+struct ThisThread;
+
+impl Write for ThisThread {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURED.with_borrow_mut(|captured| {
+            if let Some(captured) = captured {
+                captured.extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -22,11 +34,32 @@ impl Write for Captured {
     }
 }
 
+/// Captures the log lines written on this thread until dropped. The JSON log subscriber is
+/// global, so it is installed once for the whole test binary, writing to [`ThisThread`].
+struct ThreadLogs;
+
+impl ThreadLogs {
+    fn capture() -> Self {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| foof_shared::observability::init_logging_to(|| ThisThread));
+        CAPTURED.set(Some(Vec::new()));
+        Self
+    }
+
+    fn text(&self) -> String {
+        CAPTURED.with_borrow(|captured| String::from_utf8(captured.clone().unwrap_or_default()).unwrap())
+    }
+}
+
+impl Drop for ThreadLogs {
+    fn drop(&mut self) {
+        CAPTURED.set(None);
+    }
+}
+
 #[tokio::test]
 async fn a_full_scenario_logs_every_request_and_no_secret() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    foof_shared::observability::init_logging_to(move || sink.clone());
+    let logs = ThreadLogs::capture();
     let app = TestApp::spawn().await;
 
     let phone = unique_phone();
@@ -90,7 +123,7 @@ async fn a_full_scenario_logs_every_request_and_no_secret() {
         .assert_forbidden();
     app.get("/no/such/route").await;
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let lines: Vec<Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).expect("every log line is JSON"))

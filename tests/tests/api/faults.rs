@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
+const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
 /// Two attempts of at most 2 s within a 5 s operation budget, plus slack for a slow machine.
 const BOUND: Duration = Duration::from_secs(8);
 

@@ -5,7 +5,7 @@ use foof_tests::{TestApp, TestUser};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
+const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
 
 async fn add_item(app: &TestApp, user: &TestUser, sold: &str) -> i64 {
     let body = json!({"token": user.token, "title": "自行车", "type": "3", "price": 120, "depreciatione": "70", "note": "D,东门", "sold": sold});

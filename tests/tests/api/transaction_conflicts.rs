@@ -62,7 +62,13 @@ async fn scripted_dynamodb(steps: Vec<Step>) -> (String, Arc<Script>) {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // The SDK calls made against the stand-in count in the process-wide AWS call counter: like a
+    // TestApp's server, it holds a shared claim for as long as the test runs.
+    let claim = foof_tests::Shared::take();
+    tokio::spawn(async move {
+        let _claim = claim;
+        axum::serve(listener, app).await.unwrap()
+    });
     (format!("http://{address}"), script)
 }
 

@@ -1,12 +1,13 @@
 //! Item ids claimed inside the add's own transaction (docs/data-model.md, "Sequential ids"):
 //! two dev servers stand for two Lambda containers sharing the tables. The AWS call counter is
-//! process-wide, so this file holds a single test and nothing else runs beside it.
+//! process-wide and the ids come from the shared item counter, so the test takes
+//! `Exclusive`: no other test runs beside it.
 
 use foof_shared::aws::aws_calls;
 use foof_shared::clock::SystemClock;
 use foof_shared::config::{Config, JwtSecret};
 use foof_shared::domain::tokens::TokenService;
-use foof_tests::{TestApp, TestUser};
+use foof_tests::{Exclusive, TestApp, TestUser};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ async fn title_of(app: &TestApp, itemid: i64) -> String {
 
 #[tokio::test]
 async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containers() {
+    let _alone = Exclusive::take();
     let (first, second) = (TestApp::spawn().await, TestApp::spawn().await);
     let seller: TestUser = first.register().await;
 

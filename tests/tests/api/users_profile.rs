@@ -5,8 +5,8 @@ use foof_tests::{CLIENT_PASSWORD, TestApp, unique_phone};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
-const PNG: &[u8] = include_bytes!("../../shared/fixtures/with-text.png");
+const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
+const PNG: &[u8] = include_bytes!("../../../shared/fixtures/with-text.png");
 const NEW_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
 
 /// An idcard no other test (or earlier run against the same emulator) mails to.

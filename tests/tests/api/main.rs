@@ -1,0 +1,18 @@
+//! The integration tests, one binary: every endpoint over real HTTP against the local emulators
+//! (`make test` starts them; `tests/src` serves the routers and reads the emulators' outbox).
+//! One binary links the AWS SDK once instead of once per file; its tests share one process,
+//! so a test needing the process to itself takes `foof_tests::Exclusive` (see tests/src/exclusive.rs).
+
+mod abuse;
+mod chats;
+mod contract;
+mod faults;
+mod favorites;
+mod item_ids;
+mod items;
+mod logs;
+mod search;
+mod trades;
+mod transaction_conflicts;
+mod users_accounts;
+mod users_profile;
