@@ -21,6 +21,18 @@ use std::time::Duration;
 
 /// The SHA-1 hex the real client sends for the password "123456".
 pub const CLIENT_PASSWORD: &str = "7c4a8d09ca3762af61e59520943dc26494f8941b";
+/// Another password as the client sends one: a new password, or a wrong one.
+pub const OTHER_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
+
+/// The test images of `shared/fixtures`, each carrying metadata that uploads must strip.
+pub mod fixtures {
+    /// A JPEG whose EXIF names the camera "FOOFPhone".
+    pub const PHOTO: &[u8] = include_bytes!("../../shared/fixtures/photo.jpg");
+    /// A PNG with text chunks ("secret comment", an author).
+    pub const PNG: &[u8] = include_bytes!("../../shared/fixtures/with-text.png");
+    /// A GIF with a comment extension ("secret comment").
+    pub const GIF: &[u8] = include_bytes!("../../shared/fixtures/with-comment.gif");
+}
 
 pub struct TestApp {
     pub base: String,
@@ -211,15 +223,19 @@ impl TestApp {
 
     /// A new account through requirecode → register → login, as the real client does it.
     pub async fn register(&self) -> TestUser {
-        let phone = unique_phone();
-        let code = self.request_code(&phone).await;
+        self.register_phone(&unique_phone()).await.0
+    }
+
+    /// As [`TestApp::register`], with this phone: the user, and the code its SMS carried.
+    pub async fn register_phone(&self, phone: &str) -> (TestUser, String) {
+        let code = self.request_code(phone).await;
         self.post(
             "/user/register",
             json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
         )
         .await
         .assert_success();
-        self.login(&phone, CLIENT_PASSWORD).await
+        (self.login(phone, CLIENT_PASSWORD).await, code)
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> TestUser {
@@ -235,12 +251,30 @@ impl TestApp {
         }
     }
 
+    /// `/item/add` of [`item_form`] with `changes`, as `user`: the new item's id.
+    pub async fn add_item(&self, user: &TestUser, changes: Value) -> i64 {
+        let reply = self.post("/item/add", item_form(&user.token, changes)).await;
+        assert_eq!(reply.body["status"], "success", "{reply:?}");
+        reply.body["data"]["itemid"].as_i64().unwrap()
+    }
+
     /// `POST /user/me`: the stored profile.
     pub async fn me(&self, user: &TestUser) -> Value {
         let reply = self.post("/user/me", json!({"token": user.token})).await;
         assert_eq!(reply.status, 200, "{reply:?}");
         reply.body
     }
+}
+
+/// The real client's sell form (every scalar a string, price a number) with `token`, and
+/// `changes` (an object) written over its fields.
+pub fn item_form(token: &str, changes: Value) -> Value {
+    let mut form = json!({"token": token, "title": "九成新 小米充电宝", "type": "1", "price": 35.5,
+                          "depreciatione": "90", "note": "T,九龙湖 自提", "sold": "1"});
+    if let Value::Object(changes) = changes {
+        form.as_object_mut().unwrap().extend(changes);
+    }
+    form
 }
 
 /// The E.164 form of a test phone (they are all 11-digit Chinese mobiles).

@@ -2,11 +2,10 @@
 //! events, including a base64-encoded multipart avatar upload.
 
 use base64::Engine;
+use foof_tests::fixtures::PHOTO;
 use foof_tests::{RuntimeApiStub, TestApp};
 use serde_json::{Value, json};
 use std::process::Stdio;
-
-const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
 
 fn http_api_event(method: &str, path: &str, content_type: &str, body: &[u8], base64: bool) -> Value {
     let body = if base64 {

@@ -1,28 +1,10 @@
 //! /user/chat/push, /user/chat/fetchnew, /user/chat/fetchall over HTTP against the emulators.
 
-use foof_tests::{TestApp, TestUser};
+use crate::helpers::{fetch, push};
+use foof_tests::TestApp;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-async fn push(app: &TestApp, from: &TestUser, to: &TestUser, kind: i64, data: Value) {
-    app.post(
-        "/user/chat/push",
-        json!({"token": from.token, "to": to.uuid, "type": kind, "data": data}),
-    )
-    .await
-    .assert_success();
-}
-
-async fn fetch(app: &TestApp, user: &TestUser, which: &str, extra: Value) -> Vec<Value> {
-    let mut body = json!({"token": user.token});
-    body.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().cloned().unwrap_or_default());
-    let reply = app.post(&format!("/user/chat/{which}"), body).await;
-    assert_eq!(reply.body["status"], "success", "{reply:?}");
-    reply.body["data"].as_array().unwrap().clone()
-}
 
 fn is_iso_millis(value: &Value) -> bool {
     let s = value.as_str().unwrap_or_default();
@@ -33,8 +15,8 @@ fn is_iso_millis(value: &Value) -> bool {
 async fn pushed_messages_arrive_once_by_fetchnew_oldest_first() {
     let app = TestApp::spawn().await;
     let (a, b) = (app.register().await, app.register().await);
-    push(&app, &a, &b, 1, json!("hi, world.")).await;
-    push(&app, &a, &b, 0, json!(42)).await;
+    push(&app, &a, b.uuid, 1, json!("hi, world.")).await;
+    push(&app, &a, b.uuid, 0, json!(42)).await;
     let new = fetch(&app, &b, "fetchnew", json!({})).await;
     assert_eq!(new.len(), 2);
     let first = new[0].as_object().unwrap();
@@ -79,10 +61,10 @@ async fn pushed_messages_arrive_once_by_fetchnew_oldest_first() {
 async fn fetchall_returns_everything_with_its_previous_state_and_marks_it() {
     let app = TestApp::spawn().await;
     let (a, b) = (app.register().await, app.register().await);
-    push(&app, &a, &b, 1, json!("one")).await;
+    push(&app, &a, b.uuid, 1, json!("one")).await;
     fetch(&app, &b, "fetchnew", json!({})).await;
-    push(&app, &a, &b, 1, json!("two")).await;
-    push(&app, &b, &a, 1, json!("reply")).await;
+    push(&app, &a, b.uuid, 1, json!("two")).await;
+    push(&app, &b, a.uuid, 1, json!("reply")).await;
     app.clock.advance(std::time::Duration::from_secs(1));
     let all = fetch(&app, &b, "fetchall", json!({})).await;
     let seen: Vec<(Value, Value)> = all.iter().map(|m| (m["data"].clone(), m["fetched"].clone())).collect();
@@ -105,7 +87,7 @@ async fn paging_with_after_and_limit() {
     let app = TestApp::spawn().await;
     let (a, b) = (app.register().await, app.register().await);
     for i in 0..5 {
-        push(&app, &a, &b, 1, json!(format!("m{i}"))).await;
+        push(&app, &a, b.uuid, 1, json!(format!("m{i}"))).await;
     }
     let page = fetch(&app, &b, "fetchall", json!({"limit": 2})).await;
     assert_eq!(

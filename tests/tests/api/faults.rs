@@ -2,13 +2,13 @@
 //! the SDK timeouts end a call) every endpoint answers 503 `server failed` within a bounded
 //! time, and nothing is left half-written: the healthy stack afterwards sees the data intact.
 
+use foof_tests::fixtures::PHOTO;
 use foof_tests::{Reply, TestApp, TestUser, refusing_endpoint, silent_endpoint};
 use futures_util::FutureExt;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
 /// Two attempts of at most 2 s within a 5 s operation budget, plus slack for a slow machine.
 const BOUND: Duration = Duration::from_secs(8);
 
@@ -54,10 +54,7 @@ async fn dynamodb_calls(app: &TestApp, user: &TestUser, itemid: i64) -> Vec<(&'s
 async fn seeded() -> (TestApp, TestUser, i64, Value) {
     let healthy = TestApp::spawn().await;
     let user = healthy.register().await;
-    let body = json!({"token": user.token, "title": "自行车", "type": 3, "price": 100, "depreciatione": 80, "note": "东门", "sold": 1});
-    let itemid = healthy.post("/item/add", body).await.body["data"]["itemid"]
-        .as_i64()
-        .unwrap();
+    let itemid = healthy.add_item(&user, json!({})).await;
     let snapshot = json!({"me": healthy.me(&user).await, "item": healthy.get(&format!("/item/{itemid}")).await.body});
     (healthy, user, itemid, snapshot)
 }

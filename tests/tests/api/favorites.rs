@@ -3,13 +3,6 @@
 use foof_tests::{TestApp, TestUser};
 use serde_json::{Value, json};
 
-async fn add_item(app: &TestApp, user: &TestUser) -> i64 {
-    let body = json!({"token": user.token, "title": "台灯", "type": 5, "price": 10, "depreciatione": 70, "note": "J,宿舍", "sold": 1});
-    app.post("/item/add", body).await.body["data"]["itemid"]
-        .as_i64()
-        .unwrap()
-}
-
 async fn favourites(app: &TestApp, user: &TestUser) -> Vec<Value> {
     let reply = app.post("/fav/query", json!({"token": user.token})).await;
     assert_eq!(reply.body["status"], "success");
@@ -21,9 +14,9 @@ async fn add_query_delete_in_insertion_order() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
     let (a, b, c) = (
-        add_item(&app, &seller).await,
-        add_item(&app, &seller).await,
-        add_item(&app, &seller).await,
+        app.add_item(&seller, json!({})).await,
+        app.add_item(&seller, json!({})).await,
+        app.add_item(&seller, json!({})).await,
     );
     assert!(favourites(&app, &fan).await.is_empty());
 
@@ -62,7 +55,7 @@ async fn add_query_delete_in_insertion_order() {
 async fn adding_twice_or_unknown_items_is_a_successful_no_op() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
-    let a = add_item(&app, &seller).await;
+    let a = app.add_item(&seller, json!({})).await;
     app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}]")}))
         .await
         .assert_success();
@@ -91,7 +84,7 @@ async fn adding_twice_or_unknown_items_is_a_successful_no_op() {
 async fn bad_data_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
-    let a = add_item(&app, &seller).await;
+    let a = app.add_item(&seller, json!({})).await;
     app.post("/fav/add", json!({"token": fan.token, "data": format!("[{a}]")}))
         .await
         .assert_success();
@@ -130,7 +123,10 @@ async fn bad_data_is_refused_and_changes_nothing() {
 async fn a_json_array_works_as_well_as_the_clients_string() {
     let app = TestApp::spawn().await;
     let (seller, fan) = (app.register().await, app.register().await);
-    let (a, b) = (add_item(&app, &seller).await, add_item(&app, &seller).await);
+    let (a, b) = (
+        app.add_item(&seller, json!({})).await,
+        app.add_item(&seller, json!({})).await,
+    );
     app.post("/fav/add", json!({"token": fan.token, "data": [a, b.to_string()]}))
         .await
         .assert_success();

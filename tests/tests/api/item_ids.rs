@@ -7,16 +7,14 @@ use foof_shared::aws::aws_calls;
 use foof_shared::clock::SystemClock;
 use foof_shared::config::{Config, JwtSecret};
 use foof_shared::domain::tokens::TokenService;
-use foof_tests::{Exclusive, TestApp, TestUser};
+use foof_tests::{Exclusive, TestApp, TestUser, item_form};
 use serde_json::json;
 use std::sync::Arc;
 
 /// Adds an item; its id and the AWS calls the add made.
 async fn add(app: &TestApp, token: &str, title: &str) -> (Option<i64>, u64) {
     let before = aws_calls();
-    let reply = app
-        .post("/item/add", json!({"token": token, "title": title, "type": 1, "price": 10, "depreciatione": 90, "note": "n", "sold": 1}))
-        .await;
+    let reply = app.post("/item/add", item_form(token, json!({"title": title}))).await;
     let calls = aws_calls() - before;
     if reply.status == 403 {
         reply.assert_forbidden();

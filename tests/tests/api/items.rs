@@ -1,35 +1,17 @@
 //! /item/{itemid}, /item/add, /item/modify, /item/delete, /item/image and the published /
 //! finished lists, over HTTP against the emulators.
 
-use foof_tests::{TestApp, TestUser};
+use crate::helpers::contains;
+use foof_tests::fixtures::{GIF, PHOTO, PNG};
+use foof_tests::{TestApp, item_form};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-
-const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
-const PNG: &[u8] = include_bytes!("../../../shared/fixtures/with-text.png");
-const GIF: &[u8] = include_bytes!("../../../shared/fixtures/with-comment.gif");
-
-/// The real client's sell form: every scalar a string, price a number.
-fn sell_form(user: &TestUser) -> Value {
-    json!({"token": user.token, "title": "九成新 小米充电宝", "type": "1", "price": 35.5,
-           "depreciatione": "90", "note": "T,九龙湖 自提", "sold": "1"})
-}
-
-async fn add_item(app: &TestApp, user: &TestUser) -> i64 {
-    let reply = app.post("/item/add", sell_form(user)).await;
-    assert_eq!(reply.body["status"], "success", "{reply:?}");
-    reply.body["data"]["itemid"].as_i64().unwrap()
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
 
 #[tokio::test]
 async fn add_then_get_returns_numbers_and_the_defaults() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let reply = app.post("/item/add", sell_form(&user)).await;
+    let reply = app.post("/item/add", item_form(&user.token, json!({}))).await;
     let itemid = reply.body["data"]["itemid"].as_i64().unwrap();
     let expected = json!({"itemid": itemid, "uuid": user.uuid, "title": "九成新 小米充电宝", "type": 1, "price": 35.5,
                           "imgurl": "image/item/default.jpg", "depreciatione": 90, "note": "T,九龙湖 自提", "sold": 1, "to": 0});
@@ -103,7 +85,7 @@ async fn add_refuses_bad_fields_and_stores_nothing() {
         ("title", json!(null)),
     ];
     for (field, value) in mutations {
-        let mut body = sell_form(&user);
+        let mut body = item_form(&user.token, json!({}));
         body[field] = value.clone();
         let reply = app.post("/item/add", body).await;
         assert_eq!(
@@ -114,7 +96,7 @@ async fn add_refuses_bad_fields_and_stores_nothing() {
     }
     let published = app.post("/user/published", json!({"uuid": user.uuid})).await;
     assert_eq!(published.body, json!([]));
-    let mut no_token = sell_form(&user);
+    let mut no_token = item_form(&user.token, json!({}));
     no_token.as_object_mut().unwrap().remove("token");
     app.post("/item/add", no_token).await.assert_forbidden();
 }
@@ -123,7 +105,7 @@ async fn add_refuses_bad_fields_and_stores_nothing() {
 async fn concurrent_adds_get_distinct_ids() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let ids: Vec<i64> = join_all((0..20).map(|_| add_item(&app, &user))).await;
+    let ids: Vec<i64> = join_all((0..20).map(|_| app.add_item(&user, json!({})))).await;
     let distinct: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
     assert_eq!(distinct.len(), 20);
     let published = app.post("/user/published", json!({"uuid": user.uuid})).await.body;
@@ -146,8 +128,10 @@ async fn concurrent_adds_get_distinct_ids() {
 async fn adds_from_several_containers_at_once_all_land_with_distinct_ids() {
     let containers = join_all((0..4).map(|_| TestApp::spawn())).await;
     let user = containers[0].register().await;
-    join_all(containers.iter().map(|app| add_item(app, &user))).await;
-    let rounds = containers.iter().flat_map(|app| (0..8).map(|_| add_item(app, &user)));
+    join_all(containers.iter().map(|app| app.add_item(&user, json!({})))).await;
+    let rounds = containers
+        .iter()
+        .flat_map(|app| (0..8).map(|_| app.add_item(&user, json!({}))));
     let ids: Vec<i64> = join_all(rounds).await;
     let distinct: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
     assert_eq!(distinct.len(), ids.len());
@@ -169,7 +153,7 @@ async fn get_of_a_missing_item_is_none() {
 async fn modify_changes_details_for_the_owner_only() {
     let app = TestApp::spawn().await;
     let (owner, stranger) = (app.register().await, app.register().await);
-    let itemid = add_item(&app, &owner).await;
+    let itemid = app.add_item(&owner, json!({})).await;
     let change = json!({"token": owner.token, "itemid": itemid.to_string(), "title": "八成新 充电宝", "type": 5, "price": "30",
                         "depreciatione": 80, "note": "S,桃园", "sold": 2, "imgurl": "x", "uuid": stranger.uuid});
     app.post("/item/modify", change).await.assert_success();
@@ -234,12 +218,11 @@ async fn modify_changes_details_for_the_owner_only() {
 async fn delete_is_soft_owner_only_and_leaves_lists_and_favourites() {
     let app = TestApp::spawn().await;
     let (owner, fan) = (app.register().await, app.register().await);
-    let (sell, want) = (add_item(&app, &owner).await, add_item(&app, &owner).await);
-    let mut want_form = sell_form(&owner);
-    want_form["sold"] = json!(-1);
-    let want_post = app.post("/item/add", want_form).await.body["data"]["itemid"]
-        .as_i64()
-        .unwrap();
+    let (sell, want) = (
+        app.add_item(&owner, json!({})).await,
+        app.add_item(&owner, json!({})).await,
+    );
+    let want_post = app.add_item(&owner, json!({"sold": -1})).await;
     app.post(
         "/fav/add",
         json!({"token": fan.token, "data": format!("[{sell},{want}]")}),
@@ -322,7 +305,7 @@ async fn delete_is_soft_owner_only_and_leaves_lists_and_favourites() {
 async fn images_upload_replaces_pictures_and_serves_them_clean() {
     let app = TestApp::spawn().await;
     let owner = app.register().await;
-    let itemid = add_item(&app, &owner).await;
+    let itemid = app.add_item(&owner, json!({})).await;
     let id = itemid.to_string();
     let form = [
         ("token", owner.token.as_str()),
@@ -374,7 +357,7 @@ async fn images_upload_replaces_pictures_and_serves_them_clean() {
 async fn failed_image_uploads_leave_the_item_untouched() {
     let app = TestApp::spawn().await;
     let (owner, stranger) = (app.register().await, app.register().await);
-    let itemid = add_item(&app, &owner).await;
+    let itemid = app.add_item(&owner, json!({})).await;
     let id = itemid.to_string();
     let owner_form = [("token", owner.token.as_str()), ("itemid", id.as_str())];
     app.post_multipart("/item/image", &owner_form, vec![("file", "a.jpg", PHOTO.to_vec())])
@@ -435,8 +418,8 @@ async fn failed_image_uploads_leave_the_item_untouched() {
 async fn published_lists_live_items_of_any_user_without_a_token() {
     let app = TestApp::spawn().await;
     let (seller, other) = (app.register().await, app.register().await);
-    let a = add_item(&app, &seller).await;
-    add_item(&app, &other).await;
+    let a = app.add_item(&seller, json!({})).await;
+    app.add_item(&other, json!({})).await;
     let published = app
         .post("/user/published", json!({"uuid": seller.uuid.to_string()}))
         .await;

@@ -1,14 +1,12 @@
 //! Every request leaves one structured JSON log line (route, status, latency), and a whole
 //! client scenario logs no token, password, verification code or phone number.
 
-use foof_tests::{CLIENT_PASSWORD, TestApp, unique_phone};
+use foof_tests::fixtures::PHOTO;
+use foof_tests::{CLIENT_PASSWORD, OTHER_PASSWORD, TestApp, unique_phone};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::Once;
-
-const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
-const NEW_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
 
 thread_local! {
     /// The log lines written on this thread, if its test captures them.
@@ -63,20 +61,13 @@ async fn a_full_scenario_logs_every_request_and_no_secret() {
     let app = TestApp::spawn().await;
 
     let phone = unique_phone();
-    let code = app.request_code(&phone).await;
-    app.post(
-        "/user/register",
-        json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
-    )
-    .await
-    .assert_success();
-    let seller = app.login(&phone, CLIENT_PASSWORD).await;
-    app.post("/user/login", json!({"phonenumber": phone, "password": NEW_PASSWORD}))
+    let (seller, code) = app.register_phone(&phone).await;
+    app.post("/user/login", json!({"phonenumber": phone, "password": OTHER_PASSWORD}))
         .await
         .assert_failure("password incorrect");
     app.post(
         "/user/modify",
-        json!({"token": seller.token, "username": "卖家", "password": NEW_PASSWORD}),
+        json!({"token": seller.token, "username": "卖家", "password": OTHER_PASSWORD}),
     )
     .await
     .assert_success();
@@ -100,10 +91,7 @@ async fn a_full_scenario_logs_every_request_and_no_secret() {
         .await
         .assert_success();
     let buyer = app.register().await;
-    let item = json!({"token": seller.token, "title": "台灯", "type": 5, "price": 10, "depreciatione": 80, "note": "宿舍", "sold": 1});
-    let itemid = app.post("/item/add", item).await.body["data"]["itemid"]
-        .as_i64()
-        .unwrap();
+    let itemid = app.add_item(&seller, json!({"title": "台灯"})).await;
     app.post(
         "/user/chat/push",
         json!({"token": buyer.token, "to": seller.uuid, "type": 0, "data": itemid}),
@@ -151,7 +139,7 @@ async fn a_full_scenario_logs_every_request_and_no_secret() {
         ("login token", seller.token.as_str()),
         ("mail token", mail_token.as_str()),
         ("password", CLIENT_PASSWORD),
-        ("new password", NEW_PASSWORD),
+        ("new password", OTHER_PASSWORD),
         ("verification code", code.as_str()),
         ("phone number", national.as_str()),
     ];

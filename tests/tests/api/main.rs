@@ -8,6 +8,7 @@ mod chats;
 mod contract;
 mod faults;
 mod favorites;
+mod helpers;
 mod item_ids;
 mod items;
 mod logs;

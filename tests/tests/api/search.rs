@@ -14,11 +14,10 @@ fn tag() -> String {
         .collect()
 }
 
+/// An item for sale with this title and note, at 12.5.
 async fn add(app: &TestApp, user: &TestUser, title: &str, note: &str) -> i64 {
-    let body = json!({"token": user.token, "title": title, "type": 1, "price": 12.5, "depreciatione": 90, "note": note, "sold": 1});
-    let reply = app.post("/item/add", body).await;
-    assert_eq!(reply.body["status"], "success", "{reply:?}");
-    reply.body["data"]["itemid"].as_i64().unwrap()
+    app.add_item(user, json!({"title": title, "note": note, "price": 12.5}))
+        .await
 }
 
 async fn search(app: &TestApp, method: &str, query: &str) -> Value {

@@ -1,37 +1,19 @@
 //! The trade workflow (/item/order, /item/trade, /item/reset, /user/want/delete,
 //! /user/want/deleteall) as the real client drives it, over HTTP against the emulators.
 
+use crate::helpers::{fetch, push};
+use foof_tests::fixtures::PHOTO;
 use foof_tests::{TestApp, TestUser};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-
-const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
-
-async fn add_item(app: &TestApp, user: &TestUser, sold: &str) -> i64 {
-    let body = json!({"token": user.token, "title": "自行车", "type": "3", "price": 120, "depreciatione": "70", "note": "D,东门", "sold": sold});
-    app.post("/item/add", body).await.body["data"]["itemid"]
-        .as_i64()
-        .unwrap()
-}
 
 async fn item(app: &TestApp, itemid: i64) -> Value {
     app.get(&format!("/item/{itemid}")).await.body
 }
 
+/// Everything in `user`'s inbox.
 async fn messages(app: &TestApp, user: &TestUser) -> Vec<Value> {
-    app.post("/user/chat/fetchall", json!({"token": user.token})).await.body["data"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-async fn push(app: &TestApp, from: &TestUser, to: i64, kind: i64, data: Value) {
-    app.post(
-        "/user/chat/push",
-        json!({"token": from.token, "to": to, "type": kind, "data": data}),
-    )
-    .await
-    .assert_success();
+    fetch(app, user, "fetchall", json!({})).await
 }
 
 /// The contract's client scenario: request → order → finished list → trade → sold.
@@ -39,7 +21,7 @@ async fn push(app: &TestApp, from: &TestUser, to: i64, kind: i64, data: Value) {
 async fn a_sale_from_request_to_receipt_as_the_client_does_it() {
     let app = TestApp::spawn().await;
     let (seller, buyer) = (app.register().await, app.register().await);
-    let itemid = add_item(&app, &seller, "1").await;
+    let itemid = app.add_item(&seller, json!({})).await;
     let id = itemid.to_string();
     let upload = app
         .post_multipart(
@@ -135,7 +117,7 @@ async fn a_sale_from_request_to_receipt_as_the_client_does_it() {
 async fn the_seller_refuses_a_request() {
     let app = TestApp::spawn().await;
     let (seller, buyer) = (app.register().await, app.register().await);
-    let itemid = add_item(&app, &seller, "1").await;
+    let itemid = app.add_item(&seller, json!({})).await;
     push(&app, &buyer, seller.uuid, 0, json!(itemid)).await;
     let request = messages(&app, &seller)
         .await
@@ -167,7 +149,7 @@ async fn the_seller_refuses_a_request() {
 async fn an_aborted_trade_goes_back_on_sale() {
     let app = TestApp::spawn().await;
     let (seller, buyer) = (app.register().await, app.register().await);
-    let itemid = add_item(&app, &seller, "-1").await;
+    let itemid = app.add_item(&seller, json!({"sold": "-1"})).await;
     app.post(
         "/item/order",
         json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid.to_string()}),
@@ -200,7 +182,7 @@ async fn an_aborted_trade_goes_back_on_sale() {
 async fn order_trade_and_reset_failures() {
     let app = TestApp::spawn().await;
     let (seller, buyer, stranger) = (app.register().await, app.register().await, app.register().await);
-    let itemid = add_item(&app, &seller, "1").await;
+    let itemid = app.add_item(&seller, json!({})).await;
     let post = |path: &'static str, user: &TestUser, body: Value| {
         let mut body = body;
         body["token"] = json!(user.token);
@@ -270,7 +252,7 @@ async fn order_trade_and_reset_failures() {
     post("/item/reset", &seller, json!({"itemid": itemid}))
         .await
         .assert_failure("no such item");
-    let other = add_item(&app, &seller, "1").await;
+    let other = app.add_item(&seller, json!({})).await;
     post("/item/delete", &seller, json!({"itemid": other}))
         .await
         .assert_success();
@@ -283,8 +265,8 @@ async fn order_trade_and_reset_failures() {
 async fn want_delete_and_deleteall_respect_ownership() {
     let app = TestApp::spawn().await;
     let (seller, buyer, other) = (app.register().await, app.register().await, app.register().await);
-    let itemid = add_item(&app, &seller, "1").await;
-    let unrelated = add_item(&app, &seller, "1").await;
+    let itemid = app.add_item(&seller, json!({})).await;
+    let unrelated = app.add_item(&seller, json!({})).await;
     push(&app, &buyer, seller.uuid, 0, json!(itemid)).await;
     push(&app, &other, seller.uuid, 0, json!(itemid.to_string())).await;
     push(&app, &buyer, seller.uuid, 1, json!(itemid)).await; // chat text that happens to equal the id
@@ -341,7 +323,7 @@ async fn of_ten_racing_orders_exactly_one_wins() {
     let app = TestApp::spawn().await;
     let seller = app.register().await;
     let buyers = join_all((0..10).map(|_| app.register())).await;
-    let itemid = add_item(&app, &seller, "1").await;
+    let itemid = app.add_item(&seller, json!({})).await;
     let orders = buyers.iter().map(|b| {
         app.post(
             "/item/order",
@@ -366,7 +348,7 @@ async fn of_ten_racing_orders_exactly_one_wins() {
 async fn of_eight_racing_trades_exactly_one_wins() {
     let app = TestApp::spawn().await;
     let (seller, buyer) = (app.register().await, app.register().await);
-    let itemid = add_item(&app, &seller, "1").await;
+    let itemid = app.add_item(&seller, json!({})).await;
     app.post(
         "/item/order",
         json!({"token": seller.token, "to": buyer.uuid, "itemid": itemid}),

@@ -2,12 +2,10 @@
 //! emulators; codes are read back from the SMS the emulator received.
 
 use foof_shared::domain::phone::SmsCountries;
-use foof_tests::{CLIENT_PASSWORD, TestApp, e164, unique_phone};
+use foof_tests::{CLIENT_PASSWORD, OTHER_PASSWORD, TestApp, e164, unique_phone};
 use futures_util::future::join_all;
 use serde_json::json;
 use std::time::Duration;
-
-const OTHER_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
 
 #[tokio::test]
 async fn requirecode_sends_a_six_digit_code_by_sms_and_returns_only_success() {

@@ -1,21 +1,15 @@
 //! /user/{uuid}, /user/me, /user/modify, /user/avatar, /user/mail/verify and the published /
 //! finished lists, over HTTP against the emulators.
 
-use foof_tests::{CLIENT_PASSWORD, TestApp, unique_phone};
+use crate::helpers::contains;
+use foof_tests::fixtures::{PHOTO, PNG};
+use foof_tests::{CLIENT_PASSWORD, OTHER_PASSWORD, TestApp, unique_phone};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
-const PNG: &[u8] = include_bytes!("../../../shared/fixtures/with-text.png");
-const NEW_PASSWORD: &str = "e10adc3949ba59abbe56e057f20f883e00000000";
 
 /// An idcard no other test (or earlier run against the same emulator) mails to.
 fn unique_idcard() -> String {
     format!("2{}", &unique_phone()[3..])
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[tokio::test]
@@ -107,7 +101,7 @@ async fn modify_with_a_password_changes_the_password() {
     let fields = [
         ("token", user.token.as_str()),
         ("username", "新名字"),
-        ("password", NEW_PASSWORD),
+        ("password", OTHER_PASSWORD),
     ];
     app.post_form("/user/modify", &fields).await.assert_success();
     app.post(
@@ -116,13 +110,13 @@ async fn modify_with_a_password_changes_the_password() {
     )
     .await
     .assert_failure("password incorrect");
-    let again = app.login(&user.phone, NEW_PASSWORD).await;
+    let again = app.login(&user.phone, OTHER_PASSWORD).await;
     assert_eq!(app.me(&again).await["username"], "新名字");
     // An empty password means "unchanged", as in the original.
     app.post("/user/modify", json!({"token": again.token, "password": ""}))
         .await
         .assert_success();
-    app.login(&user.phone, NEW_PASSWORD).await;
+    app.login(&user.phone, OTHER_PASSWORD).await;
 }
 
 #[tokio::test]
