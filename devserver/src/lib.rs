@@ -3,13 +3,13 @@
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use foof_shared::App;
+use foof_shared::app::Adapters;
 use foof_shared::http::finish;
 
 /// The API's OpenAPI 3.1 description, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../docs/openapi.yaml");
 
-pub fn router(app: App) -> Router {
+pub fn router(adapters: &Adapters) -> Router {
     let routers = [
         foof_users::router,
         foof_items::router,
@@ -26,6 +26,6 @@ pub fn router(app: App) -> Router {
     finish(
         routers
             .into_iter()
-            .fold(document, |all, router| all.merge(router(app.clone()))),
+            .fold(document, |all, router| all.merge(router(adapters))),
     )
 }

@@ -1,8 +1,12 @@
 //! `make run`: the whole FOOF API on http://127.0.0.1:$PORT (default 4000).
 
-use foof_shared::app::{LoginTokens, Services};
+use foof_shared::app::{Adapters, LoginTokens};
 use foof_shared::observability::init_logging;
 use std::net::SocketAddr;
+
+// The same allocator as the Lambda binaries, so that `make bench` measures what they would spend.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 // The same single-threaded runtime as the Lambda functions, so `make bench` measures the CPU
 // they would spend; the work is I/O-bound, and Argon2 runs on the blocking pool.
@@ -10,12 +14,12 @@ use std::net::SocketAddr;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000);
-    let app = Services::from_env(LoginTokens::Verified).await?;
+    let adapters = Adapters::from_env(LoginTokens::Verified).await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     tracing::info!(port, "FOOF dev server listening");
     axum::serve(
         listener,
-        foof_devserver::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        foof_devserver::router(&adapters).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

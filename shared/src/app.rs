@@ -1,4 +1,6 @@
-//! One set of adapters per container, built at cold start and shared by every request.
+//! The composition root: what a container builds once at cold start. Each function's router
+//! takes from it only the adapters it uses, so a function constructs nothing it does not call,
+//! and only functions that verify login tokens read the JWT secret.
 
 use crate::aws::{self, AwsClients};
 use crate::clock::{Clock, SystemClock};
@@ -10,26 +12,13 @@ use crate::ports::{
 };
 use std::sync::Arc;
 
-/// The state every router is built on. Cloning is cheap (one `Arc`).
-pub type App = Arc<Services>;
-
-pub struct Services {
-    pub config: Config,
-    pub clock: Arc<dyn Clock>,
-    pub tokens: TokenService,
-    /// Keys the verification-code digests; derived from the JWT secret.
-    pub code_key: Vec<u8>,
-    pub ids: Arc<dyn IdAllocator>,
-    pub users: Arc<dyn UserStore>,
-    pub codes: Arc<dyn CodeStore>,
-    pub items: Arc<dyn ItemStore>,
-    pub favorites: Arc<dyn FavoriteStore>,
-    pub messages: Arc<dyn MessageStore>,
-    pub search: Arc<dyn SearchIndex>,
-    pub limits: Arc<dyn RateLimiter>,
-    pub sms: Arc<dyn SmsSender>,
-    pub mail: Arc<dyn Mailer>,
-    pub objects: Arc<dyn ObjectStore>,
+pub struct Adapters {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    clients: AwsClients,
+    secret: Vec<u8>,
+    /// One allocator per container: every sequence is a row of the one counters table.
+    ids: Arc<dyn IdAllocator>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,57 +38,107 @@ pub enum LoginTokens {
     NotUsed,
 }
 
-impl Services {
-    /// Reads the environment and builds the AWS-backed adapters.
-    pub async fn from_env(login_tokens: LoginTokens) -> Result<App, StartupError> {
+impl Adapters {
+    /// Reads the environment and connects the AWS clients.
+    pub async fn from_env(login_tokens: LoginTokens) -> Result<Self, StartupError> {
         Self::build(Config::from_env()?, Arc::new(SystemClock), login_tokens).await
     }
 
-    /// Adapters for an explicit configuration and clock (tests move time forward).
-    pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartupError> {
+    /// For an explicit configuration and clock (tests move time forward).
+    pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         Self::build(config, clock, LoginTokens::Verified).await
     }
 
-    async fn build(config: Config, clock: Arc<dyn Clock>, login_tokens: LoginTokens) -> Result<App, StartupError> {
+    async fn build(config: Config, clock: Arc<dyn Clock>, login_tokens: LoginTokens) -> Result<Self, StartupError> {
         let clients = AwsClients::load(&config).await;
         let secret = match login_tokens {
             LoginTokens::Verified => jwt_secret(&config, &clients).await?,
             LoginTokens::NotUsed => random_secret(),
         };
-        Ok(Arc::new(Self::assemble(config, clients, clock, &secret)))
+        let ids = Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
+        Ok(Self {
+            config,
+            clock,
+            clients,
+            secret,
+            ids,
+        })
     }
 
-    fn assemble(config: Config, clients: AwsClients, clock: Arc<dyn Clock>, secret: &[u8]) -> Self {
-        let tokens = TokenService::new(
-            secret,
-            config.login_token_lifetime,
-            config.mail_token_lifetime,
-            clock.clone(),
-        );
-        let code_key = [secret, b"/verification-codes"].concat();
-        let ids: Arc<dyn IdAllocator> =
-            Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
-        Self {
-            items: Arc::new(aws::DynamoItems::new(clients.dynamodb.clone(), &config, ids.clone())),
-            favorites: Arc::new(aws::DynamoFavorites::new(
-                clients.dynamodb.clone(),
-                &config,
-                ids.clone(),
-            )),
-            messages: Arc::new(aws::DynamoMessages::new(clients.dynamodb.clone(), &config)),
-            search: Arc::new(aws::DynamoSearchIndex::new(clients.dynamodb.clone(), &config)),
-            limits: Arc::new(aws::DynamoLimits::new(clients.dynamodb.clone(), &config)),
-            ids,
-            users: Arc::new(aws::DynamoUsers::new(clients.dynamodb.clone(), &config)),
-            codes: Arc::new(aws::DynamoCodes::new(clients.dynamodb.clone(), config.table("codes"))),
-            sms: Arc::new(aws::SnsSms::new(clients.sns.clone())),
-            mail: Arc::new(aws::SesMailer::new(clients.ses.clone(), config.mail_from.clone())),
-            objects: Arc::new(aws::S3Objects::new(clients.s3.clone(), config.images_bucket.clone())),
-            tokens,
-            code_key,
-            clock,
-            config,
-        }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub fn tokens(&self) -> Arc<TokenService> {
+        Arc::new(TokenService::new(
+            &self.secret,
+            self.config.login_token_lifetime,
+            self.config.mail_token_lifetime,
+            self.clock.clone(),
+        ))
+    }
+
+    /// Keys the verification-code digests; derived from the JWT secret.
+    pub fn code_key(&self) -> Vec<u8> {
+        [self.secret.as_slice(), b"/verification-codes"].concat()
+    }
+
+    pub fn ids(&self) -> Arc<dyn IdAllocator> {
+        self.ids.clone()
+    }
+
+    pub fn users(&self) -> Arc<dyn UserStore> {
+        Arc::new(aws::DynamoUsers::new(self.dynamodb(), &self.config))
+    }
+
+    pub fn items(&self) -> Arc<dyn ItemStore> {
+        Arc::new(aws::DynamoItems::new(self.dynamodb(), &self.config, self.ids()))
+    }
+
+    pub fn favorites(&self) -> Arc<dyn FavoriteStore> {
+        Arc::new(aws::DynamoFavorites::new(self.dynamodb(), &self.config, self.ids()))
+    }
+
+    pub fn messages(&self) -> Arc<dyn MessageStore> {
+        Arc::new(aws::DynamoMessages::new(self.dynamodb(), &self.config))
+    }
+
+    pub fn search_index(&self) -> Arc<dyn SearchIndex> {
+        Arc::new(aws::DynamoSearchIndex::new(self.dynamodb(), &self.config))
+    }
+
+    pub fn limits(&self) -> Arc<dyn RateLimiter> {
+        Arc::new(aws::DynamoLimits::new(self.dynamodb(), &self.config))
+    }
+
+    pub fn codes(&self) -> Arc<dyn CodeStore> {
+        Arc::new(aws::DynamoCodes::new(self.dynamodb(), self.config.table("codes")))
+    }
+
+    pub fn sms(&self) -> Arc<dyn SmsSender> {
+        Arc::new(aws::SnsSms::new(self.clients.sns.clone()))
+    }
+
+    pub fn mail(&self) -> Arc<dyn Mailer> {
+        Arc::new(aws::SesMailer::new(
+            self.clients.ses.clone(),
+            self.config.mail_from.clone(),
+        ))
+    }
+
+    pub fn objects(&self) -> Arc<dyn ObjectStore> {
+        Arc::new(aws::S3Objects::new(
+            self.clients.s3.clone(),
+            self.config.images_bucket.clone(),
+        ))
+    }
+
+    fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        self.clients.dynamodb.clone()
     }
 }
 
@@ -121,7 +160,5 @@ async fn jwt_secret(config: &Config, clients: &AwsClients) -> Result<Vec<u8>, St
 }
 
 fn random_secret() -> Vec<u8> {
-    let mut secret = vec![0u8; 32];
-    getrandom::fill(&mut secret).expect("the OS random source is available");
-    secret
+    crate::domain::random::bytes::<32>().to_vec()
 }

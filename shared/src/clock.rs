@@ -1,7 +1,10 @@
 //! Time as a port, so that expiry rules can be tested without waiting.
 
+#[cfg(any(test, feature = "test-util"))]
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+#[cfg(any(test, feature = "test-util"))]
+use std::time::Duration;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 pub trait Clock: Send + Sync {
     /// Milliseconds since the Unix epoch.
@@ -18,8 +21,10 @@ impl Clock for SystemClock {
 }
 
 /// A clock that starts at the real time and moves only when told to.
+#[cfg(any(test, feature = "test-util"))]
 pub struct ManualClock(AtomicI64);
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     pub fn starting_now() -> Self {
         Self(AtomicI64::new(SystemClock.now_ms()))
@@ -31,6 +36,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)

@@ -2,7 +2,8 @@
 //! these; tests of pure rules need none of them.
 
 use crate::domain::codes::CodePolicy;
-use crate::domain::item::{Item, ItemDetails, Listing};
+use crate::domain::ids::{FavoriteId, ItemId, MessageId, UserId};
+use crate::domain::item::{Item, ItemDetails, Listing, Transition};
 use crate::domain::message::{Message, Page};
 use crate::domain::search::{Corpus, Posting};
 use crate::domain::user::{ProfileChanges, PublicProfile, User};
@@ -35,7 +36,7 @@ pub enum Written {
 /// Outcome of storing a new record whose id the store assigns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
-    Done(i64),
+    Done(ItemId),
     /// A precondition failed (e.g. the owner no longer exists); nothing was stored.
     Refused,
 }
@@ -69,19 +70,19 @@ pub trait SearchIndex: Send + Sync {
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    async fn get(&self, uuid: i64) -> BackendResult<Option<User>>;
-    /// The public profiles of the users that exist among `uuids`, in any order.
-    async fn public_profiles(&self, uuids: &[i64]) -> BackendResult<Vec<PublicProfile>>;
+    async fn get(&self, user: UserId) -> BackendResult<Option<User>>;
+    /// The public profiles of the users that exist among `users`, in any order.
+    async fn public_profiles(&self, users: &[UserId]) -> BackendResult<Vec<PublicProfile>>;
     /// The account registered with this phone (E.164).
-    async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>>;
+    async fn user_for_phone(&self, phone_e164: &str) -> BackendResult<Option<UserId>>;
     /// Stores a new user and claims its phone atomically; `Refused` if the phone is taken.
     async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written>;
     /// `Refused` if the user does not exist.
-    async fn update_profile(&self, uuid: i64, changes: &ProfileChanges) -> BackendResult<Written>;
+    async fn update_profile(&self, user: UserId, changes: &ProfileChanges) -> BackendResult<Written>;
     /// Sets the avatar path and returns the previous one; `None` if the user does not exist.
-    async fn replace_avatar(&self, uuid: i64, avatarurl: &str) -> BackendResult<Option<String>>;
+    async fn replace_avatar(&self, user: UserId, avatar_path: &str) -> BackendResult<Option<String>>;
     /// Stores the proven idcard (and so sets `verified`); `Refused` if the user does not exist.
-    async fn confirm_idcard(&self, uuid: i64, idcard: &str) -> BackendResult<Written>;
+    async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,31 +141,43 @@ pub trait ObjectStore: Send + Sync {
 
 #[async_trait]
 pub trait ItemStore: Send + Sync {
-    async fn get(&self, itemid: i64) -> BackendResult<Option<Item>>;
-    /// The items that exist among `itemids`, in any order.
-    async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>>;
-    /// What a search hit shows of the live items among `itemids`, in any order.
-    async fn listings(&self, itemids: &[i64]) -> BackendResult<Vec<Listing>>;
-    /// Stores a new item under the next item id (the draft's own `itemid` is ignored);
+    async fn get(&self, item: ItemId) -> BackendResult<Option<Item>>;
+    /// The items that exist among `items`, in any order.
+    async fn get_many(&self, items: &[ItemId]) -> BackendResult<Vec<Item>>;
+    /// What a search hit shows of the live items among `items`, in any order.
+    async fn listings(&self, items: &[ItemId]) -> BackendResult<Vec<Listing>>;
+    /// Stores a new item under the next item id (the draft's own `id` is ignored);
     /// `Refused` if its owner no longer exists.
     async fn create(&self, draft: &Item) -> BackendResult<Created>;
     /// Changes the present details of a live item of `owner`.
-    async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite>;
+    async fn update_details(&self, item: ItemId, owner: UserId, details: &ItemDetails) -> BackendResult<OwnerWrite>;
     /// Soft delete; deleting a deleted item of one's own is `Done` again.
-    async fn mark_deleted(&self, itemid: i64, owner: i64) -> BackendResult<OwnerWrite>;
-    /// Switches `imgurl` from `expected` to `imgurl` (`Stale` if it is no longer `expected`).
-    async fn replace_images(&self, itemid: i64, owner: i64, expected: &str, imgurl: &str) -> BackendResult<OwnerWrite>;
+    async fn mark_deleted(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite>;
+    /// Switches the image list from `expected` to `images` (`Stale` if it is no longer `expected`).
+    async fn replace_images(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        expected: &str,
+        images: &str,
+    ) -> BackendResult<OwnerWrite>;
     /// The owner's items that are not deleted, in id order.
-    async fn published_by(&self, owner: i64) -> BackendResult<Vec<Item>>;
+    async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>>;
     /// Items whose counter-party is `buyer` (reserved or finished), not deleted, in id order.
-    async fn bought_by(&self, buyer: i64) -> BackendResult<Vec<Item>>;
-    /// `/item/order`: `from → to` and the counter-party set, if the item is still the owner's,
-    /// not deleted and in state `from`, and the buyer exists; one conditional transaction.
-    async fn reserve(&self, itemid: i64, owner: i64, from: i64, to: i64, buyer: i64) -> BackendResult<Reservation>;
-    /// `/item/trade`: `from → to` if the item is still reserved for `buyer` in state `from`.
-    async fn complete(&self, itemid: i64, buyer: i64, from: i64, to: i64) -> BackendResult<Written>;
-    /// `/item/reset`: `from → to` and no counter-party, if still the owner's and in state `from`.
-    async fn release(&self, itemid: i64, owner: i64, from: i64, to: i64) -> BackendResult<Written>;
+    async fn bought_by(&self, buyer: UserId) -> BackendResult<Vec<Item>>;
+    /// `/item/order`: makes the move and sets the buyer, if the item is still the owner's,
+    /// not deleted and in the move's `from` state, and the buyer exists; one conditional write.
+    async fn reserve(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        buyer: UserId,
+        moving: Transition,
+    ) -> BackendResult<Reservation>;
+    /// `/item/trade`: makes the move if the item is still reserved for `buyer` in its `from` state.
+    async fn complete(&self, item: ItemId, buyer: UserId, moving: Transition) -> BackendResult<Written>;
+    /// `/item/reset`: makes the move and clears the buyer, if still the owner's and in `from`.
+    async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,31 +202,31 @@ pub trait MessageStore: Send + Sync {
     async fn push(&self, message: &Message) -> BackendResult<Written>;
     /// `fetchnew`: my unfetched messages, oldest first, each handed out exactly once however
     /// many calls race; they are marked fetched (and shown as they were before).
-    async fn claim_new(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
+    async fn claim_new(&self, to: UserId, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
     /// `fetchall`: all my messages in id order as they were, then marked fetched.
-    async fn fetch_all(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
-    async fn remove_received(&self, to: i64, id: i64) -> BackendResult<MessageRemoval>;
-    /// Deletes the trade requests (type 0) for `itemid` addressed to `owner`; returns how many.
-    async fn remove_requests(&self, owner: i64, itemid: i64) -> BackendResult<usize>;
+    async fn fetch_all(&self, to: UserId, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
+    async fn remove_received(&self, to: UserId, id: MessageId) -> BackendResult<MessageRemoval>;
+    /// Deletes the trade requests for `item` addressed to `owner`; returns how many.
+    async fn remove_requests(&self, owner: UserId, item: ItemId) -> BackendResult<usize>;
 }
 
 /// A favourite row as the API shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Favorite {
-    pub id: i64,
-    pub itemid: i64,
-    pub uuid: i64,
+    pub id: FavoriteId,
+    pub item: ItemId,
+    pub user: UserId,
 }
 
 #[async_trait]
 pub trait FavoriteStore: Send + Sync {
     /// The user's favourites in insertion order.
-    async fn list(&self, uuid: i64) -> BackendResult<Vec<Favorite>>;
+    async fn list(&self, user: UserId) -> BackendResult<Vec<Favorite>>;
     /// Adds the ids that name live items and are not favourites yet; the rest are ignored.
-    async fn add(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()>;
-    async fn remove(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()>;
+    async fn add(&self, user: UserId, items: &[ItemId]) -> BackendResult<()>;
+    async fn remove(&self, user: UserId, items: &[ItemId]) -> BackendResult<()>;
     /// Removes an item from everyone's favourites (it was deleted).
-    async fn remove_item_everywhere(&self, itemid: i64) -> BackendResult<()>;
+    async fn remove_item_everywhere(&self, item: ItemId) -> BackendResult<()>;
 }
 
 /// At most `max` events per `window` for one key.

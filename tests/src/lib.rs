@@ -10,7 +10,7 @@ pub use exclusive::{Exclusive, Shared};
 pub use outbox::{Mail, Outbox};
 pub use runtime_stub::{Invocation, RuntimeApiStub};
 
-use foof_shared::app::Services;
+use foof_shared::app::Adapters;
 use foof_shared::clock::ManualClock;
 use foof_shared::config::Config;
 use reqwest::multipart::{Form, Part};
@@ -115,12 +115,12 @@ impl TestApp {
         // The whole suite asks for codes from 127.0.0.1; the per-source limit has its own test.
         config.limits.codes_per_source.max = u32::MAX / 2;
         adjust(&mut config);
-        let app = Services::from_config(config, clock.clone())
+        let adapters = Adapters::from_config(config, clock.clone())
             .await
-            .expect("services start");
+            .expect("adapters start");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let service = foof_devserver::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let service = foof_devserver::router(&adapters).into_make_service_with_connect_info::<std::net::SocketAddr>();
         // The server holds the claim: it ends with the test's runtime, as the server does.
         tokio::spawn(async move {
             let _claim = claim;

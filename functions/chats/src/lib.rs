@@ -1,42 +1,31 @@
 //! The chats group: `/user/chat/push`, `/user/chat/fetchnew`, `/user/chat/fetchall`.
 //! Messages also carry the trade workflow (type 0 requests, -1/-2/-3 answers).
 
+mod error;
+mod inbox;
+
+pub use inbox::Chats;
+
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use foof_shared::ApiError;
+use foof_shared::app::Adapters;
+use foof_shared::domain::ids::MessageId;
 use foof_shared::domain::message::{MAX_PAGE, Message, Page};
-use foof_shared::http::{Authed, Fields, success};
-use foof_shared::ports::{BackendError, Written};
-use foof_shared::{ApiError, App};
+use foof_shared::http::{AppState, Authed, Fields, success};
 use serde_json::{Value, json};
-use thiserror::Error;
 
-pub fn router(app: App) -> Router {
+type Reply = Result<Json<Value>, ApiError>;
+type ChatsState = State<AppState<Chats>>;
+
+pub fn router(adapters: &Adapters) -> Router {
+    let chats = Chats::new(adapters.ids(), adapters.messages(), adapters.clock());
     Router::new()
         .route("/user/chat/push", post(push))
         .route("/user/chat/fetchnew", post(fetch_new))
         .route("/user/chat/fetchall", post(fetch_all))
-        .with_state(app)
-}
-
-#[derive(Debug, Error)]
-pub enum ChatError {
-    #[error("malformed or missing input")]
-    InvalidRequest,
-    #[error("the recipient does not exist")]
-    NoSuchUser,
-    #[error(transparent)]
-    Backend(#[from] BackendError),
-}
-
-impl From<ChatError> for ApiError {
-    fn from(error: ChatError) -> Self {
-        match error {
-            ChatError::InvalidRequest => ApiError::InvalidRequest,
-            ChatError::NoSuchUser => ApiError::Failure("no such user"),
-            ChatError::Backend(cause) => ApiError::Backend(cause),
-        }
-    }
+        .with_state(AppState::new(adapters.tokens(), chats))
 }
 
 /// Optional `after` (a message id, ≥ 0) and `limit` (1..=500).
@@ -47,51 +36,32 @@ fn page(fields: &Fields) -> Result<Page, ApiError> {
         return Err(ApiError::InvalidRequest);
     }
     Ok(Page {
-        after,
+        after: after.map(MessageId::new),
         limit: limit.map(|l| l as usize),
     })
 }
 
 fn messages_reply(messages: &[Message]) -> Json<Value> {
-    Json(json!({"status": "success", "data": messages.iter().map(Message::json).collect::<Vec<_>>()}))
+    Json(json!({"status": "success", "data": messages.iter().map(Message::view).collect::<Vec<_>>()}))
 }
 
-async fn send(app: &App, from: i64, to: i64, kind: i64, data: String) -> Result<(), ChatError> {
-    let now = app.clock.now_ms();
-    let draft = Message::new(0, from, to, kind, data, now).map_err(|_| ChatError::InvalidRequest)?;
-    let message = Message {
-        id: app.ids.next_id("chats").await?,
-        ..draft
-    };
-    match app.messages.push(&message).await? {
-        Written::Done => Ok(()),
-        Written::Refused => Err(ChatError::NoSuchUser),
-    }
-}
-
-async fn push(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
+async fn push(State(chats): ChatsState, request: Authed) -> Reply {
     let fields = &request.fields;
     let (to, kind, data) = (
         fields.require_id("to")?,
         fields.require_integer("type")?,
         fields.require_text("data")?,
     );
-    send(&app, request.uuid, to, kind, data).await?;
+    chats.send(request.user, to, kind, data).await?;
     Ok(success())
 }
 
-async fn fetch_new(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
-    let messages = app
-        .messages
-        .claim_new(request.uuid, page(&request.fields)?, app.clock.now_ms())
-        .await?;
+async fn fetch_new(State(chats): ChatsState, request: Authed) -> Reply {
+    let messages = chats.fetch_new(request.user, page(&request.fields)?).await?;
     Ok(messages_reply(&messages))
 }
 
-async fn fetch_all(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
-    let messages = app
-        .messages
-        .fetch_all(request.uuid, page(&request.fields)?, app.clock.now_ms())
-        .await?;
+async fn fetch_all(State(chats): ChatsState, request: Authed) -> Reply {
+    let messages = chats.fetch_all(request.user, page(&request.fields)?).await?;
     Ok(messages_reply(&messages))
 }

@@ -4,24 +4,51 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use foof_shared::http::{Authed, Fields, success};
-use foof_shared::{ApiError, App};
+use foof_shared::ApiError;
+use foof_shared::app::Adapters;
+use foof_shared::domain::ids::ItemId;
+use foof_shared::http::{AppState, Authed, Fields, success};
+use foof_shared::ports::{Favorite, FavoriteStore};
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Ids accepted in one call: one BatchGetItem (100 keys) covers both the items and the
 /// favourites it must read.
 pub const MAX_IDS_PER_CALL: usize = 50;
 
-pub fn router(app: App) -> Router {
+type Reply = Result<Json<Value>, ApiError>;
+type FavoritesState = State<AppState<Arc<dyn FavoriteStore>>>;
+
+pub fn router(adapters: &Adapters) -> Router {
     Router::new()
         .route("/fav/query", post(query))
         .route("/fav/add", post(add))
         .route("/fav/delete", post(delete))
-        .with_state(app)
+        .with_state(AppState::new(adapters.tokens(), adapters.favorites()))
+}
+
+/// A favourite as the client reads it, keys in the wire's (alphabetical) order.
+#[derive(Serialize)]
+struct FavoriteView {
+    id: i64,
+    itemid: ItemId,
+    uuid: i64,
+}
+
+impl From<&Favorite> for FavoriteView {
+    fn from(favorite: &Favorite) -> Self {
+        Self {
+            id: favorite.id.get(),
+            itemid: favorite.item,
+            uuid: favorite.user.get(),
+        }
+    }
 }
 
 /// The distinct ids of `data`, in the order given; numbers or numeric strings inside.
-fn item_ids(fields: &Fields) -> Result<Vec<i64>, ApiError> {
+fn item_ids(fields: &Fields) -> Result<Vec<ItemId>, ApiError> {
     let list = match fields.raw("data") {
         Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|_| ApiError::InvalidRequest)?,
         Some(list @ Value::Array(_)) => list.clone(),
@@ -30,40 +57,43 @@ fn item_ids(fields: &Fields) -> Result<Vec<i64>, ApiError> {
     let Value::Array(entries) = list else {
         return Err(ApiError::InvalidRequest);
     };
-    let mut ids = Vec::with_capacity(entries.len());
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
     for entry in entries {
-        let id = Fields::from_json([("id".to_owned(), entry)].into_iter().collect()).require_id("id")?;
-        if !ids.contains(&id) {
+        let id: ItemId = Fields::from_json([("id".to_owned(), entry)].into_iter().collect()).require_id("id")?;
+        if seen.insert(id) {
             ids.push(id);
         }
-    }
-    if ids.len() > MAX_IDS_PER_CALL {
-        return Err(ApiError::InvalidRequest);
+        // Refused as soon as it is too long, before the rest is even read.
+        if ids.len() > MAX_IDS_PER_CALL {
+            return Err(ApiError::InvalidRequest);
+        }
     }
     Ok(ids)
 }
 
-async fn query(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
-    let favorites = app.favorites.list(request.uuid).await?;
-    let rows: Vec<Value> = favorites
+async fn query(State(favorites): FavoritesState, request: Authed) -> Reply {
+    let rows: Vec<FavoriteView> = favorites
+        .list(request.user)
+        .await?
         .iter()
-        .map(|f| json!({"id": f.id, "itemid": f.itemid, "uuid": f.uuid}))
+        .map(FavoriteView::from)
         .collect();
     Ok(Json(json!({"status": "success", "res": rows})))
 }
 
-async fn add(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
+async fn add(State(favorites): FavoritesState, request: Authed) -> Reply {
     let ids = item_ids(&request.fields)?;
     if !ids.is_empty() {
-        app.favorites.add(request.uuid, &ids).await?;
+        favorites.add(request.user, &ids).await?;
     }
     Ok(success())
 }
 
-async fn delete(State(app): State<App>, request: Authed) -> Result<Json<Value>, ApiError> {
+async fn delete(State(favorites): FavoritesState, request: Authed) -> Reply {
     let ids = item_ids(&request.fields)?;
     if !ids.is_empty() {
-        app.favorites.remove(request.uuid, &ids).await?;
+        favorites.remove(request.user, &ids).await?;
     }
     Ok(success())
 }
@@ -73,7 +103,8 @@ mod tests {
     use super::*;
 
     fn ids(data: Value) -> Result<Vec<i64>, ApiError> {
-        item_ids(&Fields::from_json([("data".to_owned(), data)].into_iter().collect()))
+        let ids = item_ids(&Fields::from_json([("data".to_owned(), data)].into_iter().collect()))?;
+        Ok(ids.into_iter().map(ItemId::get).collect())
     }
 
     #[test]

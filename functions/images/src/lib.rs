@@ -6,11 +6,16 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use foof_shared::ApiError;
+use foof_shared::app::Adapters;
 use foof_shared::images::ImageKind;
-use foof_shared::{ApiError, App};
+use foof_shared::ports::ObjectStore;
+use std::sync::Arc;
 
-pub fn router(app: App) -> Router {
-    Router::new().route("/image/{*path}", get(serve_image)).with_state(app)
+pub fn router(adapters: &Adapters) -> Router {
+    Router::new()
+        .route("/image/{*path}", get(serve_image))
+        .with_state(adapters.objects())
 }
 
 /// Stored keys are `image/avatar/…` and `image/item/…`: plain names, no traversal.
@@ -24,9 +29,12 @@ fn object_key(path: &str) -> Option<String> {
     path.split('/').all(safe).then(|| format!("image/{path}"))
 }
 
-async fn serve_image(State(app): State<App>, Path(path): Path<String>) -> Result<Response, ApiError> {
+async fn serve_image(
+    State(objects): State<Arc<dyn ObjectStore>>,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
     let key = object_key(&path).ok_or(ApiError::NotFound)?;
-    let object = app.objects.get(&key).await?.ok_or(ApiError::NotFound)?;
+    let object = objects.get(&key).await?.ok_or(ApiError::NotFound)?;
     let content_type = match object.content_type.as_str() {
         "" | "application/octet-stream" | "binary/octet-stream" => ImageKind::content_type_for_path(&key).to_owned(),
         stored => stored.to_owned(),

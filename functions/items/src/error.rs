@@ -28,12 +28,6 @@ impl From<InvalidItem> for ItemError {
     }
 }
 
-impl From<ApiError> for ItemError {
-    fn from(_: ApiError) -> Self {
-        ItemError::InvalidRequest
-    }
-}
-
 impl From<ItemError> for ApiError {
     fn from(error: ItemError) -> Self {
         match error {

@@ -6,18 +6,33 @@ mod handlers;
 mod images;
 mod posts;
 
-pub use error::ItemError;
+pub use images::ItemImages;
+pub use posts::Posts;
 
 use axum::Router;
 use axum::routing::{get, post};
-use foof_shared::App;
+use foof_shared::app::Adapters;
+use foof_shared::http::AppState;
 
-pub fn router(app: App) -> Router {
+/// The items group's use cases.
+pub struct Items {
+    pub posts: Posts,
+    pub images: ItemImages,
+}
+
+type ItemsState = AppState<Items>;
+
+pub fn router(adapters: &Adapters) -> Router {
+    let items = adapters.items();
+    let use_cases = Items {
+        posts: Posts::new(items.clone(), adapters.favorites()),
+        images: ItemImages::new(items, adapters.objects()),
+    };
     Router::new()
         .route("/item/{itemid}", get(handlers::get_item))
         .route("/item/add", post(handlers::add))
         .route("/item/modify", post(handlers::modify))
         .route("/item/delete", post(handlers::delete))
         .route("/item/image", post(handlers::upload_images))
-        .with_state(app)
+        .with_state(AppState::new(adapters.tokens(), use_cases))
 }

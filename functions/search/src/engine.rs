@@ -1,11 +1,12 @@
 //! A query: the postings of its terms (one parallel Query each) and the corpus size (one
 //! GetItem) together, BM25 in memory, then the top documents in one BatchGetItem per 100.
 
-use foof_shared::app::Services;
+use foof_shared::domain::ids::{ItemId, UserId};
 use foof_shared::domain::search::{Corpus, query_terms, rank};
-use foof_shared::ports::BackendError;
+use foof_shared::ports::{BackendError, IdAllocator, ItemStore, SearchIndex, UserStore};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A hit's public `_source`: nothing private is ever read for it.
 #[derive(Serialize)]
@@ -36,72 +37,97 @@ pub struct Found {
     pub hits: Vec<Hit>,
 }
 
-pub async fn search(app: &Services, corpus: Corpus, query: &str, size: usize) -> Result<Found, BackendError> {
-    let terms = query_terms(query);
-    if terms.is_empty() {
-        return Ok(Found {
-            total: 0,
-            hits: Vec::new(),
-        });
-    }
-    let sequence = match corpus {
-        Corpus::Goods => "items",
-        Corpus::Users => "users",
-    };
-    let (postings, documents) = tokio::try_join!(app.search.postings(corpus, &terms), app.ids.issued(sequence))?;
-    let ranked = rank(documents, &postings);
-    let top: Vec<(i64, f64)> = ranked.iter().take(size).copied().collect();
-    let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
-    let mut sources = sources(app, corpus, &ids).await?;
-    let hits: Vec<Hit> = top
-        .into_iter()
-        .filter_map(|(id, score)| sources.remove(&id).map(|source| Hit { id, score, source }))
-        .collect();
-    let missing = ids.len() - hits.len();
-    Ok(Found {
-        total: ranked.len() - missing,
-        hits,
-    })
+/// The search group's use cases: search and recommendations.
+pub struct Search {
+    pub(crate) index: Arc<dyn SearchIndex>,
+    pub(crate) items: Arc<dyn ItemStore>,
+    pub(crate) users: Arc<dyn UserStore>,
+    /// The id sequences tell how many documents each corpus has (BM25's N).
+    pub(crate) ids: Arc<dyn IdAllocator>,
 }
 
-/// The public `_source` of each found document.
-async fn sources(app: &Services, corpus: Corpus, ids: &[i64]) -> Result<HashMap<i64, Source>, BackendError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+impl Search {
+    pub fn new(
+        index: Arc<dyn SearchIndex>,
+        items: Arc<dyn ItemStore>,
+        users: Arc<dyn UserStore>,
+        ids: Arc<dyn IdAllocator>,
+    ) -> Self {
+        Self {
+            index,
+            items,
+            users,
+            ids,
+        }
     }
-    Ok(match corpus {
-        Corpus::Goods => app
-            .items
-            .listings(ids)
-            .await?
+
+    pub async fn search(&self, corpus: Corpus, query: &str, size: usize) -> Result<Found, BackendError> {
+        let terms = query_terms(query);
+        if terms.is_empty() {
+            return Ok(Found {
+                total: 0,
+                hits: Vec::new(),
+            });
+        }
+        let sequence = match corpus {
+            Corpus::Goods => "items",
+            Corpus::Users => "users",
+        };
+        let (postings, documents) = tokio::try_join!(self.index.postings(corpus, &terms), self.ids.issued(sequence))?;
+        let ranked = rank(documents, &postings);
+        let top: Vec<(i64, f64)> = ranked.iter().take(size).copied().collect();
+        let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
+        let mut sources = self.sources(corpus, &ids).await?;
+        let hits: Vec<Hit> = top
             .into_iter()
-            .map(|item| {
-                (
-                    item.itemid,
-                    Source::Goods {
-                        title: item.title,
-                        note: item.note,
-                        price: item.price,
-                    },
-                )
-            })
-            .collect(),
-        Corpus::Users => app
-            .users
-            .public_profiles(ids)
-            .await?
-            .into_iter()
-            .map(|user| {
-                (
-                    user.uuid,
-                    Source::User {
-                        username: user.username,
-                        info: user.info,
-                        address: user.address,
-                        score: user.score,
-                    },
-                )
-            })
-            .collect(),
-    })
+            .filter_map(|(id, score)| sources.remove(&id).map(|source| Hit { id, score, source }))
+            .collect();
+        let missing = ids.len() - hits.len();
+        Ok(Found {
+            total: ranked.len() - missing,
+            hits,
+        })
+    }
+
+    /// The public `_source` of each found document.
+    async fn sources(&self, corpus: Corpus, ids: &[i64]) -> Result<HashMap<i64, Source>, BackendError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(match corpus {
+            Corpus::Goods => self
+                .items
+                .listings(&ids.iter().copied().map(ItemId::new).collect::<Vec<_>>())
+                .await?
+                .into_iter()
+                .map(|item| {
+                    (
+                        item.id.get(),
+                        Source::Goods {
+                            title: item.title,
+                            note: item.note,
+                            price: item.price,
+                        },
+                    )
+                })
+                .collect(),
+            Corpus::Users => self
+                .users
+                .public_profiles(&ids.iter().copied().map(UserId::new).collect::<Vec<_>>())
+                .await?
+                .into_iter()
+                .map(|user| {
+                    (
+                        user.id.get(),
+                        Source::User {
+                            username: user.username,
+                            info: user.info,
+                            address: user.address,
+                            score: user.score,
+                        },
+                    )
+                })
+                .collect(),
+        })
+    }
 }

@@ -8,11 +8,14 @@ mod reply;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use engine::Search;
+use foof_shared::ApiError;
+use foof_shared::app::Adapters;
 use foof_shared::domain::search::Corpus;
 use foof_shared::http::{Fields, path_id};
-use foof_shared::{ApiError, App};
 use reply::Envelope;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Hits returned when the request names no `size`, and the most it may name (the original
@@ -20,15 +23,23 @@ use std::time::Instant;
 pub const DEFAULT_SIZE: i64 = 100;
 pub const MAX_SIZE: i64 = 4000;
 
-pub fn router(app: App) -> Router {
+type SearchState = State<Arc<Search>>;
+
+pub fn router(adapters: &Adapters) -> Router {
+    let use_cases = Search::new(
+        adapters.search_index(),
+        adapters.items(),
+        adapters.users(),
+        adapters.ids(),
+    );
     Router::new()
         .route("/item/search", post(search))
         .route("/item/search/", post(search))
         .route("/recommend/{uuid}", get(recommend))
-        .with_state(app)
+        .with_state(Arc::new(use_cases))
 }
 
-async fn search(State(app): State<App>, fields: Fields) -> Result<Json<Envelope>, ApiError> {
+async fn search(State(search): SearchState, fields: Fields) -> Result<Json<Envelope>, ApiError> {
     let started = Instant::now();
     let corpus = match fields.text("method")?.as_deref() {
         Some("good") => Corpus::Goods,
@@ -40,10 +51,10 @@ async fn search(State(app): State<App>, fields: Fields) -> Result<Json<Envelope>
     if !(0..=MAX_SIZE).contains(&size) {
         return Err(ApiError::InvalidRequest);
     }
-    let found = engine::search(&app, corpus, &query, size as usize).await?;
+    let found = search.search(corpus, &query, size as usize).await?;
     Ok(Json(Envelope::new(corpus, found, started.elapsed().as_millis() as u64)))
 }
 
-async fn recommend(State(app): State<App>, Path(uuid): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(recommend::for_user(&app, path_id(&uuid)?).await?)))
+async fn recommend(State(search): SearchState, Path(uuid): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(search.recommend_for(path_id(&uuid)?).await?)))
 }

@@ -1,7 +1,9 @@
 //! `/recommend/{uuid}`: up to 10 live items not owned by `uuid`, from a random sample of the
 //! item id range read with one BatchGetItem: no scan, two calls whatever the table's size.
 
-use foof_shared::app::Services;
+use crate::engine::Search;
+use foof_shared::domain::ids::{ItemId, UserId};
+use foof_shared::domain::random;
 use foof_shared::ports::BackendError;
 
 pub const RECOMMENDATIONS: usize = 10;
@@ -28,25 +30,25 @@ pub fn sample_ids(upper: i64, count: usize, mut random: impl FnMut() -> u64) -> 
     picked
 }
 
-fn os_random() -> u64 {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    u64::from_le_bytes(bytes)
-}
-
-pub async fn for_user(app: &Services, uuid: i64) -> Result<Vec<i64>, BackendError> {
-    let upper = app.ids.issued("items").await?;
-    let sample = sample_ids(upper, SAMPLE, os_random);
-    if sample.is_empty() {
-        return Ok(Vec::new());
+impl Search {
+    /// Up to [`RECOMMENDATIONS`] live items `user` does not own, in random order.
+    pub async fn recommend_for(&self, user: UserId) -> Result<Vec<ItemId>, BackendError> {
+        let upper = self.ids.issued("items").await?;
+        let sample: Vec<ItemId> = sample_ids(upper, SAMPLE, random::u64)
+            .into_iter()
+            .map(ItemId::new)
+            .collect();
+        if sample.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.items.get_many(&sample).await?;
+        let eligible = |id: &ItemId| {
+            found
+                .iter()
+                .any(|item| item.id == *id && item.is_live() && item.owner != user)
+        };
+        Ok(sample.into_iter().filter(eligible).take(RECOMMENDATIONS).collect())
     }
-    let found = app.items.get_many(&sample).await?;
-    let eligible = |id: &i64| {
-        found
-            .iter()
-            .any(|item| item.itemid == *id && item.is_live() && item.uuid != uuid)
-    };
-    Ok(sample.into_iter().filter(eligible).take(RECOMMENDATIONS).collect())
 }
 
 #[cfg(test)]

@@ -4,49 +4,56 @@
 mod error;
 mod workflow;
 
-pub use error::TradeError;
+pub use workflow::Trades;
 
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use foof_shared::http::{Authed, success};
-use foof_shared::{ApiError, App};
+use foof_shared::ApiError;
+use foof_shared::app::Adapters;
+use foof_shared::http::{AppState, Authed, success};
 use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
+type TradesState = State<AppState<Trades>>;
 
-pub fn router(app: App) -> Router {
+pub fn router(adapters: &Adapters) -> Router {
+    let trades = Trades::new(adapters.items(), adapters.messages());
     Router::new()
         .route("/item/order", post(order))
         .route("/item/trade", post(trade))
         .route("/item/reset", post(reset))
         .route("/user/want/delete", post(delete_message))
         .route("/user/want/deleteall", post(delete_requests))
-        .with_state(app)
+        .with_state(AppState::new(adapters.tokens(), trades))
 }
 
-async fn order(State(app): State<App>, request: Authed) -> Reply {
-    let (itemid, buyer) = (request.fields.require_id("itemid")?, request.fields.require_id("to")?);
-    workflow::order(&app, request.uuid, itemid, buyer).await?;
+async fn order(State(trades): TradesState, request: Authed) -> Reply {
+    let (item, buyer) = (request.fields.require_id("itemid")?, request.fields.require_id("to")?);
+    trades.order(request.user, item, buyer).await?;
     Ok(success())
 }
 
-async fn trade(State(app): State<App>, request: Authed) -> Reply {
-    workflow::trade(&app, request.uuid, request.fields.require_id("itemid")?).await?;
+async fn trade(State(trades): TradesState, request: Authed) -> Reply {
+    trades.trade(request.user, request.fields.require_id("itemid")?).await?;
     Ok(success())
 }
 
-async fn reset(State(app): State<App>, request: Authed) -> Reply {
-    workflow::reset(&app, request.uuid, request.fields.require_id("itemid")?).await?;
+async fn reset(State(trades): TradesState, request: Authed) -> Reply {
+    trades.reset(request.user, request.fields.require_id("itemid")?).await?;
     Ok(success())
 }
 
-async fn delete_message(State(app): State<App>, request: Authed) -> Reply {
-    workflow::delete_message(&app, request.uuid, request.fields.require_id("id")?).await?;
+async fn delete_message(State(trades): TradesState, request: Authed) -> Reply {
+    trades
+        .delete_message(request.user, request.fields.require_id("id")?)
+        .await?;
     Ok(Json(json!({"status": "success", "info": 1})))
 }
 
-async fn delete_requests(State(app): State<App>, request: Authed) -> Reply {
-    let deleted = workflow::delete_requests(&app, request.uuid, request.fields.require_id("itemid")?).await?;
+async fn delete_requests(State(trades): TradesState, request: Authed) -> Reply {
+    let deleted = trades
+        .delete_requests(request.user, request.fields.require_id("itemid")?)
+        .await?;
     Ok(Json(json!({"status": "success", "info": deleted})))
 }

@@ -1,84 +1,465 @@
-//! The trade state machine: order (1→3, -1→-3), trade (3→2, -3→-2), reset (3→1, -3→-1).
-//! The read only picks the transition and the reply; the conditional write decides races.
+//! The trade state machine (`Sold::reserve`, `complete`, `release`) against the stores. The read
+//! only picks the move and the reply; the conditional write decides races.
 
 use crate::error::TradeError;
-use foof_shared::app::Services;
-use foof_shared::domain::item::{Item, sold};
-use foof_shared::ports::{MessageRemoval, Reservation, Written};
+use foof_shared::domain::ids::{ItemId, MessageId, UserId};
+use foof_shared::domain::item::Item;
+use foof_shared::ports::{ItemStore, MessageRemoval, MessageStore, Reservation, Written};
+use std::sync::Arc;
 
-async fn live_item(app: &Services, itemid: i64) -> Result<Option<Item>, TradeError> {
-    Ok(app.items.get(itemid).await?.filter(|item| !item.deleted))
+/// The trades group's use cases, over the two stores they touch.
+pub struct Trades {
+    items: Arc<dyn ItemStore>,
+    messages: Arc<dyn MessageStore>,
 }
 
-/// The owner accepts `buyer`'s request.
-pub async fn order(app: &Services, owner: i64, itemid: i64, buyer: i64) -> Result<(), TradeError> {
-    let item = live_item(app, itemid).await?.ok_or(TradeError::NotForTrade)?;
-    if item.uuid != owner {
-        return Err(TradeError::NotPermitted);
+impl Trades {
+    pub fn new(items: Arc<dyn ItemStore>, messages: Arc<dyn MessageStore>) -> Self {
+        Self { items, messages }
     }
-    if buyer == owner {
-        return Err(TradeError::InvalidRequest);
+
+    async fn live_item(&self, item: ItemId) -> Result<Option<Item>, TradeError> {
+        Ok(self.items.get(item).await?.filter(|item| !item.deleted))
     }
-    let target = match item.sold {
-        sold::ON_SALE => sold::RESERVED,
-        sold::WANTED => sold::TRADING,
-        _ => return Err(TradeError::NotForTrade),
-    };
-    match app.items.reserve(itemid, owner, item.sold, target, buyer).await? {
-        Reservation::Done => Ok(()),
-        Reservation::Stale => Err(TradeError::NotForTrade),
-        Reservation::NoSuchBuyer => Err(TradeError::NoSuchUser),
+
+    /// The owner accepts `buyer`'s request.
+    pub async fn order(&self, owner: UserId, item: ItemId, buyer: UserId) -> Result<(), TradeError> {
+        let current = self.live_item(item).await?.ok_or(TradeError::NotForTrade)?;
+        if current.owner != owner {
+            return Err(TradeError::NotPermitted);
+        }
+        if buyer == owner {
+            return Err(TradeError::InvalidRequest);
+        }
+        let moving = current.sold.reserve().ok_or(TradeError::NotForTrade)?;
+        match self.items.reserve(item, owner, buyer, moving).await? {
+            Reservation::Done => Ok(()),
+            Reservation::Stale => Err(TradeError::NotForTrade),
+            Reservation::NoSuchBuyer => Err(TradeError::NoSuchUser),
+        }
+    }
+
+    /// The buyer confirms receipt.
+    pub async fn trade(&self, buyer: UserId, item: ItemId) -> Result<(), TradeError> {
+        let current = self.live_item(item).await?.ok_or(TradeError::NotAvailable)?;
+        let moving = current.sold.complete().ok_or(TradeError::NotAvailable)?;
+        if current.buyer != Some(buyer) {
+            return Err(TradeError::NotPermitted);
+        }
+        match self.items.complete(item, buyer, moving).await? {
+            Written::Done => Ok(()),
+            Written::Refused => Err(TradeError::NotAvailable),
+        }
+    }
+
+    /// The owner aborts a reservation.
+    pub async fn reset(&self, owner: UserId, item: ItemId) -> Result<(), TradeError> {
+        let current = self.live_item(item).await?.ok_or(TradeError::NoSuchItem)?;
+        if current.owner != owner {
+            return Err(TradeError::NotPermitted);
+        }
+        let moving = current.sold.release().ok_or(TradeError::InvalidRequest)?;
+        match self.items.release(item, owner, moving).await? {
+            Written::Done => Ok(()),
+            Written::Refused => Err(TradeError::InvalidRequest),
+        }
+    }
+
+    /// Deletes one message addressed to me (any type).
+    pub async fn delete_message(&self, me: UserId, message: MessageId) -> Result<(), TradeError> {
+        match self.messages.remove_received(me, message).await? {
+            MessageRemoval::Removed => Ok(()),
+            MessageRemoval::NotRecipient => Err(TradeError::NotPermitted),
+            MessageRemoval::Missing => Err(TradeError::NoSuchMessage),
+        }
+    }
+
+    /// Deletes the trade requests for my item addressed to me; returns how many.
+    pub async fn delete_requests(&self, owner: UserId, item: ItemId) -> Result<usize, TradeError> {
+        let current = self.items.get(item).await?.ok_or(TradeError::NoSuchItem)?;
+        if current.owner != owner {
+            return Err(TradeError::NotPermitted);
+        }
+        Ok(self.messages.remove_requests(owner, item).await?)
     }
 }
 
-/// The buyer confirms receipt.
-pub async fn trade(app: &Services, buyer: i64, itemid: i64) -> Result<(), TradeError> {
-    let item = live_item(app, itemid).await?.ok_or(TradeError::NotAvailable)?;
-    let target = match item.sold {
-        sold::RESERVED => sold::SOLD,
-        sold::TRADING => sold::GOT,
-        _ => return Err(TradeError::NotAvailable),
-    };
-    if item.to != buyer {
-        return Err(TradeError::NotPermitted);
-    }
-    match app.items.complete(itemid, buyer, item.sold, target).await? {
-        Written::Done => Ok(()),
-        Written::Refused => Err(TradeError::NotAvailable),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use foof_shared::domain::item::{DEFAULT_IMAGE, ItemDetails, Listing, Sold, Transition};
+    use foof_shared::domain::message::{Message, MessageKind};
+    use foof_shared::domain::user::User;
+    use foof_shared::memory::InMemory;
+    use foof_shared::ports::{BackendResult, Created, OwnerWrite};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The owner aborts a reservation.
-pub async fn reset(app: &Services, owner: i64, itemid: i64) -> Result<(), TradeError> {
-    let item = live_item(app, itemid).await?.ok_or(TradeError::NoSuchItem)?;
-    if item.uuid != owner {
-        return Err(TradeError::NotPermitted);
-    }
-    let target = match item.sold {
-        sold::RESERVED => sold::ON_SALE,
-        sold::TRADING => sold::WANTED,
-        _ => return Err(TradeError::InvalidRequest),
-    };
-    match app.items.release(itemid, owner, item.sold, target).await? {
-        Written::Done => Ok(()),
-        Written::Refused => Err(TradeError::InvalidRequest),
-    }
-}
+    const SELLER: UserId = UserId::new(1);
+    const BUYER: UserId = UserId::new(2);
+    const OTHER: UserId = UserId::new(3);
+    const NOBODY: UserId = UserId::new(99);
+    const ITEM: ItemId = ItemId::new(10);
+    const MISSING: ItemId = ItemId::new(404);
 
-/// Deletes one message addressed to me (any type).
-pub async fn delete_message(app: &Services, me: i64, id: i64) -> Result<(), TradeError> {
-    match app.messages.remove_received(me, id).await? {
-        MessageRemoval::Removed => Ok(()),
-        MessageRemoval::NotRecipient => Err(TradeError::NotPermitted),
-        MessageRemoval::Missing => Err(TradeError::NoSuchMessage),
+    fn post(id: ItemId, sold: Sold) -> Item {
+        Item {
+            id,
+            owner: SELLER,
+            title: "高数课本".into(),
+            category: 6,
+            price: 10.0,
+            images: DEFAULT_IMAGE.into(),
+            condition: 90,
+            note: "九龙湖".into(),
+            sold,
+            buyer: None,
+            deleted: false,
+        }
     }
-}
 
-/// Deletes the trade requests for my item addressed to me; returns how many.
-pub async fn delete_requests(app: &Services, owner: i64, itemid: i64) -> Result<usize, TradeError> {
-    let item = app.items.get(itemid).await?.ok_or(TradeError::NoSuchItem)?;
-    if item.uuid != owner {
-        return Err(TradeError::NotPermitted);
+    /// Users 1 to 3, and the seller's item 10 as given.
+    fn world_with(item: Item) -> (InMemory, Trades) {
+        let world = InMemory::new();
+        for id in [SELLER, BUYER, OTHER] {
+            let user = User::registered(id, &format!("1380013800{id}"), String::new());
+            world.add_user(user, &format!("+861380013800{id}"));
+        }
+        world.add_item(item);
+        let trades = Trades::new(world.items(), world.messages());
+        (world, trades)
     }
-    Ok(app.messages.remove_requests(owner, itemid).await?)
+
+    fn world(sold: Sold) -> (InMemory, Trades) {
+        world_with(post(ITEM, sold))
+    }
+
+    /// Item 10 reserved for the buyer, in state `sold` (3 or -3).
+    fn reserved(sold: Sold) -> (InMemory, Trades) {
+        world_with(Item {
+            buyer: Some(BUYER),
+            ..post(ITEM, sold)
+        })
+    }
+
+    fn state(world: &InMemory) -> (Sold, Option<UserId>) {
+        let item = world.item(ITEM).expect("item 10 exists");
+        (item.sold, item.buyer)
+    }
+
+    fn message(id: i64, from: UserId, to: UserId, kind: MessageKind, data: &str) -> Message {
+        Message::new(MessageId::new(id), from, to, kind.into(), data.into(), 0).expect("a valid message")
+    }
+
+    #[tokio::test]
+    async fn a_sell_post_is_reserved_for_the_buyer_then_sold_to_them() {
+        let (world, trades) = world(Sold::OnSale);
+        trades.order(SELLER, ITEM, BUYER).await.unwrap();
+        assert_eq!(state(&world), (Sold::Reserved, Some(BUYER)));
+        trades.trade(BUYER, ITEM).await.unwrap();
+        assert_eq!(state(&world), (Sold::Sold, Some(BUYER)));
+    }
+
+    #[tokio::test]
+    async fn a_want_post_goes_to_trading_then_got() {
+        let (world, trades) = world(Sold::Wanted);
+        trades.order(SELLER, ITEM, BUYER).await.unwrap();
+        assert_eq!(state(&world), (Sold::Trading, Some(BUYER)));
+        trades.trade(BUYER, ITEM).await.unwrap();
+        assert_eq!(state(&world), (Sold::Got, Some(BUYER)));
+    }
+
+    #[tokio::test]
+    async fn reset_reopens_a_reservation_and_clears_the_buyer() {
+        for (sold, open) in [(Sold::Reserved, Sold::OnSale), (Sold::Trading, Sold::Wanted)] {
+            let (world, trades) = reserved(sold);
+            trades.reset(SELLER, ITEM).await.unwrap();
+            assert_eq!(state(&world), (open, None));
+            trades.order(SELLER, ITEM, OTHER).await.unwrap();
+            assert_eq!(state(&world), (sold, Some(OTHER)), "it can be ordered again");
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_may_order() {
+        let (world, trades) = world(Sold::OnSale);
+        assert!(matches!(
+            trades.order(OTHER, ITEM, BUYER).await,
+            Err(TradeError::NotPermitted)
+        ));
+        assert!(matches!(
+            trades.order(BUYER, ITEM, BUYER).await,
+            Err(TradeError::NotPermitted)
+        ));
+        assert_eq!(state(&world), (Sold::OnSale, None));
+    }
+
+    #[tokio::test]
+    async fn an_owner_cannot_order_to_themselves() {
+        let (world, trades) = world(Sold::OnSale);
+        assert!(matches!(
+            trades.order(SELLER, ITEM, SELLER).await,
+            Err(TradeError::InvalidRequest)
+        ));
+        assert_eq!(state(&world), (Sold::OnSale, None));
+    }
+
+    #[tokio::test]
+    async fn a_reserved_item_cannot_be_ordered_again() {
+        let (world, trades) = world(Sold::OnSale);
+        trades.order(SELLER, ITEM, BUYER).await.unwrap();
+        assert!(matches!(
+            trades.order(SELLER, ITEM, OTHER).await,
+            Err(TradeError::NotForTrade)
+        ));
+        assert_eq!(state(&world), (Sold::Reserved, Some(BUYER)), "the first buyer keeps it");
+    }
+
+    #[tokio::test]
+    async fn only_open_items_can_be_ordered() {
+        for sold in [Sold::Reserved, Sold::Sold, Sold::Trading, Sold::Got] {
+            let (world, trades) = reserved(sold);
+            assert!(
+                matches!(trades.order(SELLER, ITEM, OTHER).await, Err(TradeError::NotForTrade)),
+                "{sold:?}"
+            );
+            assert_eq!(state(&world), (sold, Some(BUYER)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deleted_or_missing_item_cannot_be_ordered() {
+        let (world, trades) = world_with(Item {
+            deleted: true,
+            ..post(ITEM, Sold::OnSale)
+        });
+        assert!(matches!(
+            trades.order(SELLER, ITEM, BUYER).await,
+            Err(TradeError::NotForTrade)
+        ));
+        assert_eq!(state(&world), (Sold::OnSale, None));
+        assert!(matches!(
+            trades.order(SELLER, MISSING, BUYER).await,
+            Err(TradeError::NotForTrade)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_item_cannot_be_ordered_for_a_user_that_does_not_exist() {
+        let (world, trades) = world(Sold::OnSale);
+        assert!(matches!(
+            trades.order(SELLER, ITEM, NOBODY).await,
+            Err(TradeError::NoSuchUser)
+        ));
+        assert_eq!(state(&world), (Sold::OnSale, None));
+    }
+
+    #[tokio::test]
+    async fn only_the_buyer_may_confirm_a_trade() {
+        let (world, trades) = reserved(Sold::Reserved);
+        for someone_else in [SELLER, OTHER] {
+            assert!(matches!(
+                trades.trade(someone_else, ITEM).await,
+                Err(TradeError::NotPermitted)
+            ));
+        }
+        assert_eq!(state(&world), (Sold::Reserved, Some(BUYER)));
+    }
+
+    #[tokio::test]
+    async fn only_a_reserved_item_can_be_traded() {
+        for sold in [Sold::OnSale, Sold::Wanted, Sold::Sold, Sold::Got] {
+            let (world, trades) = reserved(sold);
+            assert!(
+                matches!(trades.trade(BUYER, ITEM).await, Err(TradeError::NotAvailable)),
+                "{sold:?}"
+            );
+            assert_eq!(state(&world).0, sold);
+        }
+        let (_, trades) = world_with(Item {
+            deleted: true,
+            buyer: Some(BUYER),
+            ..post(ITEM, Sold::Reserved)
+        });
+        assert!(matches!(trades.trade(BUYER, ITEM).await, Err(TradeError::NotAvailable)));
+        assert!(matches!(
+            trades.trade(BUYER, MISSING).await,
+            Err(TradeError::NotAvailable)
+        ));
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_may_reset() {
+        let (world, trades) = reserved(Sold::Reserved);
+        for someone_else in [BUYER, OTHER] {
+            assert!(matches!(
+                trades.reset(someone_else, ITEM).await,
+                Err(TradeError::NotPermitted)
+            ));
+        }
+        assert_eq!(state(&world), (Sold::Reserved, Some(BUYER)));
+    }
+
+    #[tokio::test]
+    async fn only_a_reservation_can_be_reset() {
+        for sold in [Sold::OnSale, Sold::Wanted, Sold::Sold, Sold::Got] {
+            let (world, trades) = reserved(sold);
+            assert!(
+                matches!(trades.reset(SELLER, ITEM).await, Err(TradeError::InvalidRequest)),
+                "{sold:?}"
+            );
+            assert_eq!(state(&world), (sold, Some(BUYER)));
+        }
+        let (_, trades) = world(Sold::OnSale);
+        assert!(matches!(
+            trades.reset(SELLER, MISSING).await,
+            Err(TradeError::NoSuchItem)
+        ));
+    }
+
+    #[tokio::test]
+    async fn i_may_delete_only_messages_addressed_to_me() {
+        let (world, trades) = world(Sold::OnSale);
+        let messages = world.messages();
+        messages
+            .push(&message(1, BUYER, SELLER, MessageKind::Text, "hi"))
+            .await
+            .unwrap();
+        messages
+            .push(&message(2, SELLER, BUYER, MessageKind::Text, "hello"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            trades.delete_message(SELLER, MessageId::new(2)).await,
+            Err(TradeError::NotPermitted)
+        ));
+        assert!(matches!(
+            trades.delete_message(SELLER, MessageId::new(7)).await,
+            Err(TradeError::NoSuchMessage)
+        ));
+        trades.delete_message(SELLER, MessageId::new(1)).await.unwrap();
+        assert!(world.messages_to(SELLER).is_empty());
+        assert_eq!(world.messages_to(BUYER).len(), 1, "the other message stays");
+        assert!(matches!(
+            trades.delete_message(SELLER, MessageId::new(1)).await,
+            Err(TradeError::NoSuchMessage)
+        ));
+    }
+
+    #[tokio::test]
+    async fn delete_requests_removes_only_the_requests_for_that_item() {
+        let (world, trades) = world(Sold::OnSale);
+        let item = ITEM.to_string();
+        let messages = [
+            message(1, BUYER, SELLER, MessageKind::Request, &item),
+            message(2, OTHER, SELLER, MessageKind::Request, &item),
+            message(3, BUYER, SELLER, MessageKind::Text, &item),
+            message(4, BUYER, SELLER, MessageKind::Request, "11"),
+            message(5, SELLER, BUYER, MessageKind::Agreed, &item),
+            message(6, OTHER, BUYER, MessageKind::Request, &item),
+        ];
+        for message in &messages {
+            world.messages().push(message).await.unwrap();
+        }
+        assert_eq!(trades.delete_requests(SELLER, ITEM).await.unwrap(), 2);
+        let ids = |to| world.messages_to(to).iter().map(|m| m.id.get()).collect::<Vec<_>>();
+        assert_eq!(ids(SELLER), [3, 4]);
+        assert_eq!(ids(BUYER), [5, 6]);
+        assert_eq!(trades.delete_requests(SELLER, ITEM).await.unwrap(), 0, "none left");
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_may_delete_the_requests_for_an_item() {
+        let (world, trades) = world(Sold::OnSale);
+        world
+            .messages()
+            .push(&message(1, OTHER, BUYER, MessageKind::Request, &ITEM.to_string()))
+            .await
+            .unwrap();
+        assert!(matches!(
+            trades.delete_requests(BUYER, ITEM).await,
+            Err(TradeError::NotPermitted)
+        ));
+        assert_eq!(world.messages_to(BUYER).len(), 1);
+        assert!(matches!(
+            trades.delete_requests(SELLER, MISSING).await,
+            Err(TradeError::NoSuchItem)
+        ));
+    }
+
+    /// Yields after every read, so that use cases run together all read before any of them
+    /// writes; counts the reservations tried.
+    struct SlowReads(Arc<dyn ItemStore>, AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl ItemStore for SlowReads {
+        async fn get(&self, item: ItemId) -> BackendResult<Option<Item>> {
+            let read = self.0.get(item).await;
+            tokio::task::yield_now().await;
+            read
+        }
+        async fn get_many(&self, items: &[ItemId]) -> BackendResult<Vec<Item>> {
+            self.0.get_many(items).await
+        }
+        async fn listings(&self, items: &[ItemId]) -> BackendResult<Vec<Listing>> {
+            self.0.listings(items).await
+        }
+        async fn create(&self, draft: &Item) -> BackendResult<Created> {
+            self.0.create(draft).await
+        }
+        async fn update_details(
+            &self,
+            item: ItemId,
+            owner: UserId,
+            details: &ItemDetails,
+        ) -> BackendResult<OwnerWrite> {
+            self.0.update_details(item, owner, details).await
+        }
+        async fn mark_deleted(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
+            self.0.mark_deleted(item, owner).await
+        }
+        async fn replace_images(&self, item: ItemId, owner: UserId, old: &str, new: &str) -> BackendResult<OwnerWrite> {
+            self.0.replace_images(item, owner, old, new).await
+        }
+        async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>> {
+            self.0.published_by(owner).await
+        }
+        async fn bought_by(&self, buyer: UserId) -> BackendResult<Vec<Item>> {
+            self.0.bought_by(buyer).await
+        }
+        async fn reserve(
+            &self,
+            item: ItemId,
+            owner: UserId,
+            buyer: UserId,
+            moving: Transition,
+        ) -> BackendResult<Reservation> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.reserve(item, owner, buyer, moving).await
+        }
+        async fn complete(&self, item: ItemId, buyer: UserId, moving: Transition) -> BackendResult<Written> {
+            self.0.complete(item, buyer, moving).await
+        }
+        async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written> {
+            self.0.release(item, owner, moving).await
+        }
+    }
+
+    #[tokio::test]
+    async fn of_two_concurrent_orders_exactly_one_wins() {
+        let (world, _) = world(Sold::OnSale);
+        let items = Arc::new(SlowReads(world.items(), AtomicUsize::new(0)));
+        let trades = Trades::new(items.clone(), world.messages());
+        let (to_buyer, to_other) = tokio::join!(trades.order(SELLER, ITEM, BUYER), trades.order(SELLER, ITEM, OTHER));
+        let winner = match (to_buyer, to_other) {
+            (Ok(()), Err(TradeError::NotForTrade)) => BUYER,
+            (Err(TradeError::NotForTrade), Ok(())) => OTHER,
+            outcomes => panic!("expected one winner, got {outcomes:?}"),
+        };
+        assert_eq!(state(&world), (Sold::Reserved, Some(winner)));
+        assert_eq!(
+            items.1.load(Ordering::SeqCst),
+            2,
+            "both saw the open item: the conditional write decided"
+        );
+    }
 }

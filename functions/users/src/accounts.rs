@@ -1,15 +1,40 @@
 //! Accounts: verification codes, registration, login and password reset.
 
 use crate::error::UserError;
-use foof_shared::app::Services;
-use foof_shared::domain::codes::{code_digest, generate_code, sms_text};
+use foof_shared::clock::Clock;
+use foof_shared::config::AbuseLimits;
+use foof_shared::domain::codes::{CodePolicy, code_digest, generate_code, sms_text};
+use foof_shared::domain::ids::UserId;
 use foof_shared::domain::password::{MAX_PASSWORD_LEN, hash_password, verify_password};
-use foof_shared::domain::phone::PhoneNumber;
+use foof_shared::domain::phone::{PhoneNumber, SmsCountries};
+use foof_shared::domain::tokens::TokenService;
 use foof_shared::domain::user::{ProfileChanges, User};
-use foof_shared::ports::{CodeCheck, CodeIssue, Written};
+use foof_shared::ports::{CodeCheck, CodeIssue, CodeStore, IdAllocator, RateLimiter, SmsSender, UserStore, Written};
+use std::sync::Arc;
 
-pub fn parse_phone(raw: &str) -> Result<PhoneNumber, UserError> {
-    PhoneNumber::parse(raw).map_err(|_| UserError::InvalidRequest)
+/// The rules accounts follow, from the configuration.
+pub struct AccountRules {
+    pub codes: CodePolicy,
+    pub sms_countries: SmsCountries,
+    pub limits: AbuseLimits,
+    /// Keys the verification-code digests.
+    pub code_key: Vec<u8>,
+}
+
+/// The stores and services accounts use.
+pub struct AccountPorts {
+    pub users: Arc<dyn UserStore>,
+    pub ids: Arc<dyn IdAllocator>,
+    pub codes: Arc<dyn CodeStore>,
+    pub limits: Arc<dyn RateLimiter>,
+    pub sms: Arc<dyn SmsSender>,
+    pub tokens: Arc<TokenService>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub struct Accounts {
+    ports: AccountPorts,
+    rules: AccountRules,
 }
 
 /// The password string as the client sends it (the SHA-1 hex of what was typed).
@@ -35,106 +60,415 @@ async fn verify_off_thread(password: &str, hash: &str) -> bool {
         .expect("verifying does not panic")
 }
 
-pub async fn request_code(app: &Services, phone: &str, source: &str) -> Result<(), UserError> {
-    let phone = parse_phone(phone)?;
-    if !app.config.sms_countries.allow(&phone) {
-        return Err(UserError::InvalidRequest);
+impl Accounts {
+    pub fn new(ports: AccountPorts, rules: AccountRules) -> Self {
+        Self { ports, rules }
     }
-    let limit = app.config.limits.codes_per_source;
-    if !app
-        .limits
-        .hit(&format!("codes-from#{source}"), limit, app.clock.now_ms())
-        .await?
-    {
-        return Err(UserError::TooFrequent);
-    }
-    let code = generate_code();
-    let digest = code_digest(&app.code_key, phone.e164(), &code);
-    let now = app.clock.now_ms();
-    if app.codes.issue(phone.e164(), &digest, now, &app.config.codes).await? == CodeIssue::TooFrequent {
-        return Err(UserError::TooFrequent);
-    }
-    if let Err(undelivered) = app
-        .sms
-        .send_sms(phone.e164(), &sms_text(&code, app.config.codes.lifetime))
-        .await
-    {
-        if let Err(error) = app.codes.withdraw(phone.e164(), &digest, now).await {
-            tracing::warn!(%error, "an undelivered code could not be withdrawn");
+
+    /// Texts a fresh code to `phone`, within the per-source and per-phone limits.
+    pub async fn request_code(&self, phone: &PhoneNumber, source: &str) -> Result<(), UserError> {
+        let AccountPorts {
+            codes,
+            limits,
+            sms,
+            clock,
+            ..
+        } = &self.ports;
+        if !self.rules.sms_countries.allow(phone) {
+            return Err(UserError::InvalidRequest);
         }
-        return Err(undelivered.into());
+        let limit = self.rules.limits.codes_per_source;
+        if !limits
+            .hit(&format!("codes-from#{source}"), limit, clock.now_ms())
+            .await?
+        {
+            return Err(UserError::TooFrequent);
+        }
+        let code = generate_code();
+        let digest = code_digest(&self.rules.code_key, phone.e164(), &code);
+        let now = clock.now_ms();
+        if codes.issue(phone.e164(), &digest, now, &self.rules.codes).await? == CodeIssue::TooFrequent {
+            return Err(UserError::TooFrequent);
+        }
+        if let Err(undelivered) = sms
+            .send_sms(phone.e164(), &sms_text(&code, self.rules.codes.lifetime))
+            .await
+        {
+            if let Err(error) = codes.withdraw(phone.e164(), &digest, now).await {
+                tracing::warn!(%error, "an undelivered code could not be withdrawn");
+            }
+            return Err(undelivered.into());
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Uses up the code if it is right; a wrong guess costs one of the code's tries.
+    async fn redeem_code(&self, phone: &PhoneNumber, code: &str) -> Result<(), UserError> {
+        let digest = code_digest(&self.rules.code_key, phone.e164(), code);
+        let now = self.ports.clock.now_ms();
+        match self
+            .ports
+            .codes
+            .check(phone.e164(), &digest, now, &self.rules.codes)
+            .await?
+        {
+            CodeCheck::Accepted => Ok(()),
+            CodeCheck::NoneRequested => Err(UserError::InvalidRequest),
+            CodeCheck::Rejected => Err(UserError::BadVerifyCode),
+        }
+    }
+
+    /// As the original: the code is checked (and used up) before the phone's uniqueness.
+    pub async fn register(&self, phone: &PhoneNumber, code: &str, password: &str) -> Result<UserId, UserError> {
+        let password = checked_password(password)?;
+        self.redeem_code(phone, code).await?;
+        let id = UserId::new(self.ports.ids.next_id("users").await?);
+        let user = User::registered(id, phone.as_sent(), hash_off_thread(password).await);
+        match self.ports.users.create(&user, phone.e164()).await? {
+            Written::Done => Ok(id),
+            Written::Refused => Err(UserError::PhoneTaken),
+        }
+    }
+
+    /// The user and a fresh login token. After too many wrong passwords for a phone, its logins
+    /// are refused (`request too frequent`) until the window ends, right or wrong.
+    pub async fn login(&self, phone: &PhoneNumber, password: &str) -> Result<(User, String), UserError> {
+        let AccountPorts {
+            users, limits, clock, ..
+        } = &self.ports;
+        let (failures, limit, now) = (
+            format!("failed-logins#{}", phone.e164()),
+            self.rules.limits.failed_logins,
+            clock.now_ms(),
+        );
+        let (id, locked) = tokio::try_join!(
+            users.user_for_phone(phone.e164()),
+            limits.exceeded(&failures, limit, now)
+        )?;
+        if locked {
+            return Err(UserError::TooFrequent);
+        }
+        let id = id.ok_or(UserError::UserNotFound)?;
+        let user = users.get(id).await?.ok_or(UserError::UserNotFound)?;
+        if !verify_off_thread(password, &user.password_hash).await {
+            limits.hit(&failures, limit, now).await?;
+            return Err(UserError::PasswordIncorrect);
+        }
+        let token = self.ports.tokens.issue_login(id);
+        Ok((user, token))
+    }
+
+    pub async fn reset_password(&self, phone: &PhoneNumber, code: &str, password: &str) -> Result<(), UserError> {
+        let password = checked_password(password)?;
+        let id = self
+            .ports
+            .users
+            .user_for_phone(phone.e164())
+            .await?
+            .ok_or(UserError::InvalidRequest)?;
+        self.redeem_code(phone, code).await?;
+        let changes = ProfileChanges {
+            password_hash: Some(hash_off_thread(password).await),
+            ..ProfileChanges::default()
+        };
+        match self.ports.users.update_profile(id, &changes).await? {
+            Written::Done => Ok(()),
+            Written::Refused => Err(UserError::InvalidRequest),
+        }
+    }
 }
 
-/// Uses up the code if it is right; a wrong guess costs one of the code's tries.
-async fn redeem_code(app: &Services, phone: &PhoneNumber, code: &str) -> Result<(), UserError> {
-    let digest = code_digest(&app.code_key, phone.e164(), code);
-    match app
-        .codes
-        .check(phone.e164(), &digest, app.clock.now_ms(), &app.config.codes)
-        .await?
-    {
-        CodeCheck::Accepted => Ok(()),
-        CodeCheck::NoneRequested => Err(UserError::InvalidRequest),
-        CodeCheck::Rejected => Err(UserError::BadVerifyCode),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use foof_shared::clock::ManualClock;
+    use foof_shared::domain::codes::code_in_sms;
+    use foof_shared::memory::{InMemory, Outbox};
+    use foof_shared::ports::Limit;
+    use std::time::Duration;
 
-/// As the original: the code is checked (and used up) before the phone's uniqueness.
-pub async fn register(app: &Services, phone: &str, code: &str, password: &str) -> Result<i64, UserError> {
-    let phone = parse_phone(phone)?;
-    let password = checked_password(password)?;
-    redeem_code(app, &phone, code).await?;
-    let uuid = app.ids.next_id("users").await?;
-    let user = User::registered(uuid, phone.as_sent(), hash_off_thread(password).await);
-    match app.users.create(&user, phone.e164()).await? {
-        Written::Done => Ok(uuid),
-        Written::Refused => Err(UserError::PhoneTaken),
-    }
-}
-
-/// The user and a fresh login token. After too many wrong passwords for a phone, its logins
-/// are refused (`request too frequent`) until the window ends, right or wrong.
-pub async fn login(app: &Services, phone: &str, password: &str) -> Result<(User, String), UserError> {
-    let phone = parse_phone(phone)?;
-    let (failures, limit, now) = (
-        format!("failed-logins#{}", phone.e164()),
-        app.config.limits.failed_logins,
-        app.clock.now_ms(),
-    );
-    let (uuid, locked) = tokio::try_join!(
-        app.users.uuid_for_phone(phone.e164()),
-        app.limits.exceeded(&failures, limit, now)
-    )?;
-    if locked {
-        return Err(UserError::TooFrequent);
-    }
-    let uuid = uuid.ok_or(UserError::UserNotFound)?;
-    let user = app.users.get(uuid).await?.ok_or(UserError::UserNotFound)?;
-    if !verify_off_thread(password, &user.password_hash).await {
-        app.limits.hit(&failures, limit, now).await?;
-        return Err(UserError::PasswordIncorrect);
-    }
-    let token = app.tokens.issue_login(uuid);
-    Ok((user, token))
-}
-
-pub async fn reset_password(app: &Services, phone: &str, code: &str, password: &str) -> Result<(), UserError> {
-    let phone = parse_phone(phone)?;
-    let password = checked_password(password)?;
-    let uuid = app
-        .users
-        .uuid_for_phone(phone.e164())
-        .await?
-        .ok_or(UserError::InvalidRequest)?;
-    redeem_code(app, &phone, code).await?;
-    let changes = ProfileChanges {
-        password_hash: Some(hash_off_thread(password).await),
-        ..ProfileChanges::default()
+    const PHONE: &str = "13800138000";
+    const E164: &str = "+8613800138000";
+    const SOURCE: &str = "203.0.113.7";
+    const RESEND: Duration = Duration::from_secs(60);
+    /// Wrong passwords before a phone's logins are refused, and for how long.
+    const FAILED_LOGINS: Limit = Limit {
+        max: 3,
+        window_ms: 900_000,
     };
-    match app.users.update_profile(uuid, &changes).await? {
-        Written::Done => Ok(()),
-        Written::Refused => Err(UserError::InvalidRequest),
+
+    struct World {
+        store: InMemory,
+        outbox: Outbox,
+        clock: Arc<ManualClock>,
+        tokens: Arc<TokenService>,
+        accounts: Accounts,
+    }
+
+    fn world() -> World {
+        let (store, outbox) = (InMemory::new(), Outbox::new());
+        let clock = Arc::new(ManualClock::starting_now());
+        let day = Duration::from_secs(86_400);
+        let tokens = Arc::new(TokenService::new(b"jwt secret", day, day, clock.clone()));
+        let ports = AccountPorts {
+            users: store.users(),
+            ids: store.ids(),
+            codes: store.codes(),
+            limits: store.limits(),
+            sms: outbox.sms_sender(),
+            tokens: tokens.clone(),
+            clock: clock.clone(),
+        };
+        let rules = AccountRules {
+            codes: CodePolicy {
+                lifetime: Duration::from_secs(600),
+                max_tries: 3,
+                resend_interval: RESEND,
+                daily_cap: 10,
+            },
+            sms_countries: SmsCountries::parse("86").unwrap(),
+            limits: AbuseLimits {
+                codes_per_source: Limit {
+                    max: 3,
+                    window_ms: 3_600_000,
+                },
+                failed_logins: FAILED_LOGINS,
+            },
+            code_key: b"code key".to_vec(),
+        };
+        World {
+            store,
+            outbox,
+            clock,
+            tokens,
+            accounts: Accounts::new(ports, rules),
+        }
+    }
+
+    fn phone(raw: &str) -> PhoneNumber {
+        PhoneNumber::parse(raw).unwrap()
+    }
+
+    /// Another six digits than `code`.
+    fn wrong(code: &str) -> String {
+        format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+    }
+
+    impl World {
+        /// Asks for a code for `raw` and reads it from the SMS.
+        async fn texted_code(&self, raw: &str) -> String {
+            self.accounts.request_code(&phone(raw), SOURCE).await.unwrap();
+            let (to, text) = self.outbox.sms().pop().expect("an SMS was sent");
+            assert_eq!(to, phone(raw).e164());
+            code_in_sms(&text).expect("the SMS carries a code").to_owned()
+        }
+
+        async fn registered(&self, raw: &str, password: &str) -> UserId {
+            let code = self.texted_code(raw).await;
+            self.accounts.register(&phone(raw), &code, password).await.unwrap()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_texted_code_registers_the_phone_as_sent() {
+        let world = world();
+        let id = world.registered(PHONE, "pw").await;
+        let user = world.store.user(id).expect("the user exists");
+        assert_eq!(user.phonenumber, PHONE);
+        assert_eq!(world.store.users().user_for_phone(E164).await.unwrap(), Some(id));
+        assert!(verify_password("pw", &user.password_hash));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_code_is_refused_and_uses_a_try() {
+        let world = world();
+        let code = world.texted_code(PHONE).await;
+        for _ in 0..3 {
+            assert!(matches!(
+                world.accounts.register(&phone(PHONE), &wrong(&code), "pw").await,
+                Err(UserError::BadVerifyCode)
+            ));
+        }
+        assert!(
+            matches!(
+                world.accounts.register(&phone(PHONE), &code, "pw").await,
+                Err(UserError::BadVerifyCode)
+            ),
+            "three wrong guesses used up the code"
+        );
+        assert_eq!(world.store.users().user_for_phone(E164).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_code_works_once() {
+        let world = world();
+        let code = world.texted_code(PHONE).await;
+        world.accounts.register(&phone(PHONE), &code, "pw").await.unwrap();
+        assert!(matches!(
+            world.accounts.reset_password(&phone(PHONE), &code, "new").await,
+            Err(UserError::InvalidRequest)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_invalid_password_is_refused_without_using_the_code() {
+        let world = world();
+        let code = world.texted_code(PHONE).await;
+        assert!(matches!(
+            world.accounts.register(&phone(PHONE), &code, "").await,
+            Err(UserError::InvalidRequest)
+        ));
+        world.accounts.register(&phone(PHONE), &code, "pw").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_registered_phone_cannot_register_again() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        world.clock.advance(RESEND);
+        let code = world.texted_code(E164).await;
+        assert!(
+            matches!(
+                world.accounts.register(&phone(E164), &code, "pw").await,
+                Err(UserError::PhoneTaken)
+            ),
+            "the same number in its E.164 form"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_undelivered_code_is_withdrawn_so_the_phone_may_ask_again_at_once() {
+        let world = world();
+        world.outbox.fail_sends(true);
+        assert!(matches!(
+            world.accounts.request_code(&phone(PHONE), SOURCE).await,
+            Err(UserError::Backend(_))
+        ));
+        world.outbox.fail_sends(false);
+        let code = world.texted_code(PHONE).await;
+        world.accounts.register(&phone(PHONE), &code, "pw").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn codes_are_texted_only_to_allowed_countries() {
+        let world = world();
+        assert!(matches!(
+            world.accounts.request_code(&phone("+14155550100"), SOURCE).await,
+            Err(UserError::InvalidRequest)
+        ));
+        assert!(world.outbox.sms().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_phone_must_wait_the_resend_interval_for_a_new_code() {
+        let world = world();
+        world.texted_code(PHONE).await;
+        assert!(matches!(
+            world.accounts.request_code(&phone(PHONE), SOURCE).await,
+            Err(UserError::TooFrequent)
+        ));
+        world.clock.advance(RESEND);
+        let code = world.texted_code(PHONE).await;
+        assert_eq!(world.outbox.sms().len(), 2);
+        world.accounts.register(&phone(PHONE), &code, "pw").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn one_source_may_ask_for_only_so_many_codes_per_window() {
+        let world = world();
+        for n in 0..3 {
+            world.texted_code(&format!("1380013800{n}")).await;
+        }
+        assert!(matches!(
+            world.accounts.request_code(&phone("13800138009"), SOURCE).await,
+            Err(UserError::TooFrequent)
+        ));
+        world
+            .accounts
+            .request_code(&phone("13800138009"), "198.51.100.1")
+            .await
+            .unwrap();
+        world.clock.advance(Duration::from_secs(3600));
+        world.texted_code("13800138008").await;
+    }
+
+    #[tokio::test]
+    async fn the_right_password_logs_in_with_a_token_for_that_user() {
+        let world = world();
+        let id = world.registered(PHONE, "pw").await;
+        let (user, token) = world.accounts.login(&phone(E164), "pw").await.unwrap();
+        assert_eq!(user.id, id);
+        assert_eq!(world.tokens.verify_login(&token), Ok(id));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_incorrect() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        assert!(matches!(
+            world.accounts.login(&phone(PHONE), "not pw").await,
+            Err(UserError::PasswordIncorrect)
+        ));
+    }
+
+    #[tokio::test]
+    async fn too_many_wrong_passwords_lock_the_phone_until_the_window_ends() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        for _ in 0..FAILED_LOGINS.max {
+            assert!(matches!(
+                world.accounts.login(&phone(PHONE), "guess").await,
+                Err(UserError::PasswordIncorrect)
+            ));
+        }
+        assert!(matches!(
+            world.accounts.login(&phone(PHONE), "pw").await,
+            Err(UserError::TooFrequent)
+        ));
+        world
+            .clock
+            .advance(Duration::from_millis(FAILED_LOGINS.window_ms as u64));
+        world.accounts.login(&phone(PHONE), "pw").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_phone_is_not_found() {
+        let world = world();
+        assert!(matches!(
+            world.accounts.login(&phone(PHONE), "pw").await,
+            Err(UserError::UserNotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_password_reset_with_a_code_replaces_the_password() {
+        let world = world();
+        world.registered(PHONE, "old").await;
+        world.clock.advance(RESEND);
+        let code = world.texted_code(PHONE).await;
+        assert!(matches!(
+            world.accounts.reset_password(&phone(PHONE), &wrong(&code), "new").await,
+            Err(UserError::BadVerifyCode)
+        ));
+        world
+            .accounts
+            .reset_password(&phone(PHONE), &code, "new")
+            .await
+            .unwrap();
+        world.accounts.login(&phone(PHONE), "new").await.unwrap();
+        assert!(matches!(
+            world.accounts.login(&phone(PHONE), "old").await,
+            Err(UserError::PasswordIncorrect)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_phone_cannot_reset_a_password() {
+        let world = world();
+        let code = world.texted_code(PHONE).await;
+        assert!(matches!(
+            world.accounts.reset_password(&phone(PHONE), &code, "new").await,
+            Err(UserError::InvalidRequest)
+        ));
     }
 }

@@ -1,89 +1,97 @@
-//! Thin handlers: parse, call the domain, shape the reply.
+//! Thin handlers: parse, call the use case, shape the reply.
 
-use crate::{accounts, mail, profile};
+use crate::{UsersState, forms};
 use axum::Json;
 use axum::extract::{Path, State};
+use foof_shared::ApiError;
+use foof_shared::domain::item::Item;
 use foof_shared::http::{Authed, ClientAddress, Fields, PublicBaseUrl, path_id, success, success_with};
-use foof_shared::{ApiError, App};
 use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
+type Users = State<UsersState>;
 
-pub async fn public_profile(State(app): State<App>, Path(uuid): Path<String>) -> Reply {
-    let user = profile::public_profile(&app, path_id(&uuid)?).await?;
-    Ok(success_with(user.public_json()))
+pub async fn public_profile(State(users): Users, Path(uuid): Path<String>) -> Reply {
+    let user = users.profiles.public_profile(path_id(&uuid)?).await?;
+    Ok(success_with(user.public_view()))
 }
 
-pub async fn me(State(app): State<App>, request: Authed) -> Reply {
-    let user = profile::own_profile(&app, request.uuid).await?;
-    Ok(success_with(user.protected_json()))
+pub async fn me(State(users): Users, request: Authed) -> Reply {
+    let user = users.profiles.own_profile(request.user).await?;
+    Ok(success_with(user.protected_view()))
 }
 
-pub async fn login(State(app): State<App>, fields: Fields) -> Reply {
-    let (user, token) = accounts::login(
-        &app,
-        &fields.require_text("phonenumber")?,
-        &fields.require_text("password")?,
-    )
-    .await?;
+pub async fn login(State(users): Users, fields: Fields) -> Reply {
+    let (phone, password) = (fields.require_text("phonenumber")?, fields.require_text("password")?);
+    let (user, token) = users.accounts.login(&forms::phone(&phone)?, &password).await?;
     Ok(Json(
-        json!({"status": "success", "info": user.protected_json(), "token": token}),
+        json!({"status": "success", "info": user.protected_view(), "token": token}),
     ))
 }
 
-pub async fn register(State(app): State<App>, fields: Fields) -> Reply {
+pub async fn register(State(users): Users, fields: Fields) -> Reply {
     let (phone, code, password) = (
         fields.require_text("phonenumber")?,
         fields.require_text("verifycode")?,
         fields.require_text("password")?,
     );
-    accounts::register(&app, &phone, &code, &password).await?;
+    let phone = forms::phone(&phone)?;
+    users.accounts.register(&phone, &code, &password).await?;
     Ok(success())
 }
 
-pub async fn reset(State(app): State<App>, fields: Fields) -> Reply {
+pub async fn reset(State(users): Users, fields: Fields) -> Reply {
     let (phone, code, password) = (
         fields.require_text("phonenumber")?,
         fields.require_text("verifycode")?,
         fields.require_text("password")?,
     );
-    accounts::reset_password(&app, &phone, &code, &password).await?;
+    let phone = forms::phone(&phone)?;
+    users.accounts.reset_password(&phone, &code, &password).await?;
     Ok(success())
 }
 
-pub async fn require_code(State(app): State<App>, ClientAddress(source): ClientAddress, fields: Fields) -> Reply {
-    accounts::request_code(&app, &fields.require_text("phonenumber")?, &source).await?;
+pub async fn require_code(State(users): Users, ClientAddress(source): ClientAddress, fields: Fields) -> Reply {
+    let phone = forms::phone(&fields.require_text("phonenumber")?)?;
+    users.accounts.request_code(&phone, &source).await?;
     Ok(success())
 }
 
-pub async fn avatar(State(app): State<App>, request: Authed) -> Reply {
-    profile::replace_avatar(&app, request.uuid, request.fields.files()).await?;
+pub async fn avatar(State(users): Users, request: Authed) -> Reply {
+    let uploads: Vec<&[u8]> = request.fields.files().iter().map(|file| file.bytes.as_ref()).collect();
+    users.profiles.replace_avatar(request.user, &uploads).await?;
     Ok(success())
 }
 
-pub async fn modify(State(app): State<App>, request: Authed) -> Reply {
-    profile::modify(&app, request.uuid, &request.fields).await?;
+pub async fn modify(State(users): Users, request: Authed) -> Reply {
+    let (changes, new_password) = forms::profile_changes(&request.fields)?;
+    users.profiles.modify(request.user, changes, new_password).await?;
     Ok(success())
 }
 
-pub async fn send_mail_verification(State(app): State<App>, base_url: PublicBaseUrl, request: Authed) -> Reply {
-    mail::send_verification(&app, request.uuid, request.fields.text("idcard")?, &base_url.0).await?;
+pub async fn send_mail_verification(State(users): Users, base_url: PublicBaseUrl, request: Authed) -> Reply {
+    let idcard = request.fields.text("idcard")?;
+    users.mail.send(request.user, idcard, &base_url.0).await?;
     Ok(success())
 }
 
-pub async fn confirm_mail(State(app): State<App>, Path(token): Path<String>) -> Reply {
-    mail::confirm(&app, &token).await?;
+pub async fn confirm_mail(State(users): Users, Path(token): Path<String>) -> Reply {
+    users.mail.confirm(&token).await?;
     Ok(success())
 }
 
 /// A user's items that are not deleted, in id order, as a bare array.
-pub async fn published(State(app): State<App>, fields: Fields) -> Reply {
-    let items = app.items.published_by(fields.require_id("uuid")?).await?;
-    Ok(Json(items.iter().map(|item| item.json()).collect()))
+pub async fn published(State(users): Users, fields: Fields) -> Reply {
+    let items = users.profiles.published(fields.require_id("uuid")?).await?;
+    Ok(items_reply(&items))
 }
 
 /// Items reserved for or sold to me, as a bare array.
-pub async fn finished(State(app): State<App>, request: Authed) -> Reply {
-    let items = app.items.bought_by(request.uuid).await?;
-    Ok(Json(items.iter().map(|item| item.json()).collect()))
+pub async fn finished(State(users): Users, request: Authed) -> Reply {
+    let items = users.profiles.finished(request.user).await?;
+    Ok(items_reply(&items))
+}
+
+fn items_reply(items: &[Item]) -> Json<Value> {
+    Json(json!(items.iter().map(Item::view).collect::<Vec<_>>()))
 }

@@ -3,17 +3,79 @@
 
 mod accounts;
 mod error;
+mod forms;
 mod handlers;
 mod mail;
 mod profile;
 
-pub use error::UserError;
+pub use accounts::{AccountPorts, AccountRules, Accounts};
+pub use mail::MailVerification;
+pub use profile::Profiles;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::{get, post};
-use foof_shared::App;
+use foof_shared::app::Adapters;
+use foof_shared::domain::tokens::TokenService;
+use foof_shared::http::ConfiguredBaseUrl;
+use std::sync::Arc;
 
-pub fn router(app: App) -> Router {
+/// The users router's state: its use cases, and what `Authed` and `PublicBaseUrl` read.
+#[derive(Clone)]
+pub struct UsersState {
+    tokens: Arc<TokenService>,
+    base_url: ConfiguredBaseUrl,
+    accounts: Arc<Accounts>,
+    profiles: Arc<Profiles>,
+    mail: Arc<MailVerification>,
+}
+
+impl FromRef<UsersState> for Arc<TokenService> {
+    fn from_ref(state: &UsersState) -> Self {
+        state.tokens.clone()
+    }
+}
+
+impl FromRef<UsersState> for ConfiguredBaseUrl {
+    fn from_ref(state: &UsersState) -> Self {
+        state.base_url.clone()
+    }
+}
+
+pub fn router(adapters: &Adapters) -> Router {
+    let config = adapters.config();
+    let (tokens, users) = (adapters.tokens(), adapters.users());
+    let accounts = Accounts::new(
+        AccountPorts {
+            users: users.clone(),
+            ids: adapters.ids(),
+            codes: adapters.codes(),
+            limits: adapters.limits(),
+            sms: adapters.sms(),
+            tokens: tokens.clone(),
+            clock: adapters.clock(),
+        },
+        AccountRules {
+            codes: config.codes.clone(),
+            sms_countries: config.sms_countries.clone(),
+            limits: config.limits,
+            code_key: adapters.code_key(),
+        },
+    );
+    let mail = MailVerification::new(
+        users.clone(),
+        adapters.mail(),
+        tokens.clone(),
+        config.mail_domain.clone(),
+        config.mail_token_lifetime,
+    );
+    let state = UsersState {
+        tokens,
+        base_url: ConfiguredBaseUrl(config.public_base_url.clone()),
+        accounts: Arc::new(accounts),
+        profiles: Arc::new(Profiles::new(users, adapters.items(), adapters.objects())),
+        mail: Arc::new(mail),
+    };
     Router::new()
         .route("/user/{uuid}", get(handlers::public_profile))
         .route("/user/me", post(handlers::me))
@@ -27,5 +89,5 @@ pub fn router(app: App) -> Router {
         .route("/user/modify", post(handlers::modify))
         .route("/user/mail/verify", post(handlers::send_mail_verification))
         .route("/user/mail/verify/{token}", get(handlers::confirm_mail))
-        .with_state(app)
+        .with_state(state)
 }

@@ -1,8 +1,8 @@
 //! BatchWriteItem / BatchGetItem with the API's size limits and its "unprocessed" retries.
 
-use super::attributes::Item as Row;
-use super::errors::{corrupt, unavailable};
-use crate::ports::BackendResult;
+use super::attributes::{Row, n};
+use super::errors::unavailable;
+use crate::ports::{BackendError, BackendResult};
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,18 +13,12 @@ const WRITE_CHUNK: usize = 25;
 const RETRIES: u32 = 4;
 
 pub(crate) fn put(row: Row) -> BackendResult<WriteRequest> {
-    let put = PutRequest::builder()
-        .set_item(Some(row))
-        .build()
-        .map_err(|e| corrupt(e.to_string()))?;
+    let put = PutRequest::builder().set_item(Some(row)).build()?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
 pub(crate) fn delete(key: Row) -> BackendResult<WriteRequest> {
-    let delete = DeleteRequest::builder()
-        .set_key(Some(key))
-        .build()
-        .map_err(|e| corrupt(e.to_string()))?;
+    let delete = DeleteRequest::builder().set_key(Some(key)).build()?;
     Ok(WriteRequest::builder().delete_request(delete).build())
 }
 
@@ -48,7 +42,7 @@ pub(crate) async fn write_all(
                 break;
             }
             if attempt == RETRIES {
-                return Err(crate::ports::BackendError::Unavailable(
+                return Err(BackendError::Unavailable(
                     "DynamoDB left batch writes unprocessed".into(),
                 ));
             }
@@ -84,7 +78,7 @@ pub(crate) async fn get_all(
             tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
         }
     }
-    Err(crate::ports::BackendError::Unavailable(
+    Err(BackendError::Unavailable(
         "DynamoDB left batch reads unprocessed".into(),
     ))
 }
@@ -96,13 +90,13 @@ pub(crate) async fn get_by_ids(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     key: &str,
-    ids: &[i64],
+    ids: &[impl Copy + Into<i64> + Sync],
     fields: &[&str],
 ) -> BackendResult<Vec<Row>> {
     let batches = ids.chunks(100).map(|chunk| async move {
         let keys = chunk
             .iter()
-            .map(|id| Row::from([(key.to_owned(), super::attributes::n(*id))]))
+            .map(|id| Row::from([(key.to_owned(), n((*id).into()))]))
             .collect();
         let mut request = KeysAndAttributes::builder().set_keys(Some(keys));
         if !fields.is_empty() {
@@ -114,9 +108,9 @@ pub(crate) async fn get_by_ids(
                     names.into_iter().zip(fields.iter().map(|f| (*f).to_owned())).collect(),
                 ));
         }
-        let request = request.build().map_err(|e| corrupt(e.to_string()))?;
+        let request = request.build()?;
         let mut found = get_all(client, HashMap::from([(table.to_owned(), request)])).await?;
-        Ok::<_, crate::ports::BackendError>(found.remove(table).unwrap_or_default())
+        Ok::<_, BackendError>(found.remove(table).unwrap_or_default())
     });
     Ok(futures_util::future::try_join_all(batches)
         .await?

@@ -10,17 +10,20 @@
 //! unique, increasing in commit order, and gap-free except where a reserved id's write fails.
 
 use super::attributes::{n, number, s};
-use super::errors::corrupt;
-use super::ids::COUNTER_VALUE;
 use super::transact::{Cancelled, conflicted, try_transact};
+use super::update::ConditionalUpdate;
+use crate::domain::ids::ItemId;
 use crate::ports::{BackendResult, Created, IdAllocator};
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Claims one write tries before it reserves its id instead: the second uses the counter value
 /// the first one's failure returned, so only a container that keeps losing races pays more.
 const CLAIMS: usize = 2;
+
+/// The counter row's attribute holding the largest id issued (`docs/data-model.md`, `counters`).
+pub(crate) const COUNTER_VALUE: &str = "value";
 
 pub(crate) struct IdClaims {
     client: aws_sdk_dynamodb::Client,
@@ -50,7 +53,7 @@ impl IdClaims {
     /// Runs `writes_for(id)` as one transaction under the next id of the sequence.
     pub async fn write_with_next_id<F>(&self, writes_for: F) -> BackendResult<Created>
     where
-        F: Fn(i64) -> BackendResult<Vec<TransactWriteItem>>,
+        F: Fn(ItemId) -> BackendResult<Vec<TransactWriteItem>>,
     {
         let mut last_seen = self.last_seen.load(Ordering::Relaxed);
         for _ in 0..CLAIMS {
@@ -59,7 +62,7 @@ impl IdClaims {
             }
             let id = last_seen + 1;
             let mut writes = vec![self.claim(last_seen)?];
-            writes.extend(writes_for(id)?);
+            writes.extend(writes_for(ItemId::new(id))?);
             match try_transact(&self.client, writes).await? {
                 Ok(()) => return Ok(self.seen(id)),
                 Err(Cancelled::Condition { index: 0, old }) => {
@@ -71,7 +74,7 @@ impl IdClaims {
             }
         }
         let id = self.reserve.next_id(self.sequence).await?;
-        match try_transact(&self.client, writes_for(id)?).await? {
+        match try_transact(&self.client, writes_for(ItemId::new(id))?).await? {
             Ok(()) => Ok(self.seen(id)),
             Err(Cancelled::Condition { .. }) => {
                 self.last_seen.fetch_max(id, Ordering::Relaxed);
@@ -83,22 +86,16 @@ impl IdClaims {
 
     fn seen(&self, id: i64) -> Created {
         self.last_seen.fetch_max(id, Ordering::Relaxed);
-        Created::Done(id)
+        Created::Done(ItemId::new(id))
     }
 
     /// Moves the counter from `last_seen` to the next id, only if nobody else moved it.
     fn claim(&self, last_seen: i64) -> BackendResult<TransactWriteItem> {
-        let update = Update::builder()
-            .table_name(&self.counters)
-            .key("name", s(self.sequence))
-            .update_expression("SET #value = :next")
-            .condition_expression("#value = :last")
-            .expression_attribute_names("#value", COUNTER_VALUE)
-            .expression_attribute_values(":next", n(last_seen + 1))
-            .expression_attribute_values(":last", n(last_seen))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        ConditionalUpdate::new(&self.counters, "name", s(self.sequence), "SET #value = :next")
+            .when("#value = :last")
+            .name("#value", COUNTER_VALUE)
+            .value(":next", n(last_seen + 1))
+            .value(":last", n(last_seen))
+            .into_step()
     }
 }

@@ -11,9 +11,10 @@ pub(crate) fn corrupt(what: impl Into<String>) -> BackendError {
     BackendError::Corrupt(what.into())
 }
 
-/// Whether an `UpdateItem` was refused because its condition did not hold.
-pub(crate) fn condition_failed<R>(
-    error: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>,
-) -> bool {
-    matches!(error, aws_sdk_dynamodb::error::SdkError::ServiceError(e) if e.err().is_conditional_check_failed_exception())
+/// A request the SDK refused to build (a required field is missing): a bug in an adapter,
+/// reported like stored data this code cannot use.
+impl From<aws_smithy_types::error::operation::BuildError> for BackendError {
+    fn from(error: aws_smithy_types::error::operation::BuildError) -> Self {
+        corrupt(error.to_string())
+    }
 }

@@ -2,13 +2,13 @@
 //! exists at most once by construction; `id` (from the `favorites` sequence) gives insertion
 //! order. The GSI `by-item` (`itemid`, `uuid`) finds everyone's favourites of a deleted item.
 
-use super::attributes::{Item as Row, n, number};
+use super::attributes::{Row, n, number};
 use super::batch::{delete, get_all, put, write_all};
-use super::errors::corrupt;
-use super::items::item_from_row;
-use super::transact::query_all;
+use super::item_rows::{ITEM_ID, is_deleted};
+use super::query::query_all;
 use crate::config::Config;
-use crate::ports::{BackendResult, Favorite, FavoriteStore, IdAllocator};
+use crate::domain::ids::{FavoriteId, ItemId, UserId};
+use crate::ports::{BackendError, BackendResult, Favorite, FavoriteStore, IdAllocator};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use std::collections::{HashMap, HashSet};
@@ -21,8 +21,8 @@ pub struct DynamoFavorites {
     ids: Arc<dyn IdAllocator>,
 }
 
-fn key(uuid: i64, itemid: i64) -> Row {
-    Row::from([("uuid".to_owned(), n(uuid)), ("itemid".to_owned(), n(itemid))])
+fn key(user: UserId, item: ItemId) -> Row {
+    Row::from([("uuid".to_owned(), n(user.get())), ("itemid".to_owned(), n(item.get()))])
 }
 
 fn keys(rows: Vec<Row>) -> BackendResult<KeysAndAttributes> {
@@ -30,7 +30,11 @@ fn keys(rows: Vec<Row>) -> BackendResult<KeysAndAttributes> {
         .set_keys(Some(rows))
         .consistent_read(true)
         .build()
-        .map_err(|e| corrupt(e.to_string()))
+        .map_err(BackendError::from)
+}
+
+fn item_id(row: &Row) -> BackendResult<ItemId> {
+    number(row, ITEM_ID).map(ItemId::new)
 }
 
 impl DynamoFavorites {
@@ -43,31 +47,30 @@ impl DynamoFavorites {
         }
     }
 
-    /// Of `itemids`, those that name a live (not deleted) item and are not yet `uuid`'s
+    /// Of `items`, those that name a live (not deleted) item and are not yet `user`'s
     /// favourites: one BatchGetItem over both tables.
-    async fn new_favorites(&self, uuid: i64, itemids: &[i64]) -> BackendResult<Vec<i64>> {
-        let item_keys = itemids
+    async fn new_favorites(&self, user: UserId, items: &[ItemId]) -> BackendResult<Vec<ItemId>> {
+        let item_keys = items
             .iter()
-            .map(|id| Row::from([("itemid".to_owned(), n(*id))]))
+            .map(|id| Row::from([(ITEM_ID.to_owned(), n(id.get()))]))
             .collect();
-        let favorite_keys = itemids.iter().map(|id| key(uuid, *id)).collect();
+        let favorite_keys = items.iter().map(|id| key(user, *id)).collect();
         let requests = HashMap::from([
             (self.items.clone(), keys(item_keys)?),
             (self.favorites.clone(), keys(favorite_keys)?),
         ]);
         let found = get_all(&self.client, requests).await?;
         let rows = |table: &str| found.get(table).map(Vec::as_slice).unwrap_or_default();
-        let live: HashSet<i64> = rows(&self.items)
+        let live: HashSet<ItemId> = rows(&self.items)
             .iter()
-            .map(item_from_row)
-            .filter(|item| item.as_ref().map_or(true, |item| !item.deleted))
-            .map(|item| item.map(|item| item.itemid))
+            .filter(|row| !is_deleted(row))
+            .map(item_id)
             .collect::<BackendResult<_>>()?;
-        let already: HashSet<i64> = rows(&self.favorites)
+        let already: HashSet<ItemId> = rows(&self.favorites)
             .iter()
-            .map(|row| number(row, "itemid"))
+            .map(item_id)
             .collect::<BackendResult<_>>()?;
-        Ok(itemids
+        Ok(items
             .iter()
             .copied()
             .filter(|id| live.contains(id) && !already.contains(id))
@@ -77,23 +80,23 @@ impl DynamoFavorites {
 
 #[async_trait]
 impl FavoriteStore for DynamoFavorites {
-    async fn list(&self, uuid: i64) -> BackendResult<Vec<Favorite>> {
+    async fn list(&self, user: UserId) -> BackendResult<Vec<Favorite>> {
         let query = self
             .client
             .query()
             .table_name(&self.favorites)
             .key_condition_expression("#uuid = :uuid")
             .expression_attribute_names("#uuid", "uuid")
-            .expression_attribute_values(":uuid", n(uuid))
+            .expression_attribute_values(":uuid", n(user.get()))
             .consistent_read(true);
         let rows = query_all(query).await?;
         let mut favorites = rows
             .iter()
             .map(|row| {
                 Ok(Favorite {
-                    id: number(row, "id")?,
-                    itemid: number(row, "itemid")?,
-                    uuid,
+                    id: FavoriteId::new(number(row, "id")?),
+                    item: item_id(row)?,
+                    user,
                 })
             })
             .collect::<BackendResult<Vec<_>>>()?;
@@ -101,40 +104,40 @@ impl FavoriteStore for DynamoFavorites {
         Ok(favorites)
     }
 
-    async fn add(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()> {
-        let fresh = self.new_favorites(uuid, itemids).await?;
+    async fn add(&self, user: UserId, items: &[ItemId]) -> BackendResult<()> {
+        let fresh = self.new_favorites(user, items).await?;
         if fresh.is_empty() {
             return Ok(());
         }
         let first = self.ids.next_ids("favorites", fresh.len()).await?;
-        let rows = fresh.iter().zip(first..).map(|(itemid, id)| {
-            let mut row = key(uuid, *itemid);
+        let rows = fresh.iter().zip(first..).map(|(item, id)| {
+            let mut row = key(user, *item);
             row.insert("id".to_owned(), n(id));
             put(row)
         });
         write_all(&self.client, &self.favorites, rows.collect::<BackendResult<_>>()?).await
     }
 
-    async fn remove(&self, uuid: i64, itemids: &[i64]) -> BackendResult<()> {
-        let deletes = itemids
+    async fn remove(&self, user: UserId, items: &[ItemId]) -> BackendResult<()> {
+        let deletes = items
             .iter()
-            .map(|itemid| delete(key(uuid, *itemid)))
+            .map(|item| delete(key(user, *item)))
             .collect::<BackendResult<_>>()?;
         write_all(&self.client, &self.favorites, deletes).await
     }
 
-    async fn remove_item_everywhere(&self, itemid: i64) -> BackendResult<()> {
+    async fn remove_item_everywhere(&self, item: ItemId) -> BackendResult<()> {
         let query = self
             .client
             .query()
             .table_name(&self.favorites)
             .index_name("by-item")
             .key_condition_expression("itemid = :itemid")
-            .expression_attribute_values(":itemid", n(itemid));
+            .expression_attribute_values(":itemid", n(item.get()));
         let rows = query_all(query).await?;
         let deletes = rows
             .iter()
-            .map(|row| delete(key(number(row, "uuid")?, itemid)))
+            .map(|row| delete(key(UserId::new(number(row, "uuid")?), item)))
             .collect::<BackendResult<_>>()?;
         write_all(&self.client, &self.favorites, deletes).await
     }

@@ -1,6 +1,6 @@
-//! The one HTTPS client every AWS SDK client shares: hyper + rustls with the ring provider
-//! (the SDK's default links AWS-LC: 1.3 MiB of the 11.7 MiB of code in the `users` function
-//! as measured with cargo-bloat before this change).
+//! The one HTTPS client every AWS SDK client shares: hyper + rustls with the ring provider.
+//! The SDK's default links AWS-LC, a large share of a function's code for crypto that ring
+//! already does (sizes in docs/build.md).
 
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::Builder;

@@ -1,7 +1,9 @@
-//! Sequential ids from an atomic counter: one `UpdateItem … ADD` per id.
+//! Sequential ids from an atomic counter: one `UpdateItem … ADD` per id. It is the one update
+//! that has no condition, so it is the one that does not go through `ConditionalUpdate`.
 
 use super::attributes::{n, number, s};
 use super::batch::get_one;
+use super::claims::COUNTER_VALUE;
 use super::errors::{corrupt, unavailable};
 use crate::ports::{BackendResult, IdAllocator};
 use async_trait::async_trait;
@@ -13,8 +15,6 @@ use std::time::Duration;
 /// moment (shared/src/aws/claims.rs) is refused with `TransactionConflict`, which the SDK does not
 /// retry; nothing was applied, so it is safe to try again shortly.
 const CONFLICT_RETRIES: u32 = 4;
-/// The counter row's attribute holding the largest id issued (`docs/data-model.md`, `counters`).
-pub(super) const COUNTER_VALUE: &str = "value";
 
 pub struct DynamoIds {
     client: aws_sdk_dynamodb::Client,

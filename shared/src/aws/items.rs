@@ -2,24 +2,31 @@
 //! (`uuid`, `itemid`) for published lists and the sparse `by-buyer` (`to`, `itemid`) for
 //! bought lists: `to` is stored only while an item has a counter-party.
 
-use super::attributes::{Item as Row, n, number, s, text};
+use super::attributes::{Row, n, s};
 use super::batch::{get_by_ids, get_one};
 use super::claims::IdClaims;
-use super::errors::{condition_failed, corrupt, unavailable};
-use super::postings::posting_changes;
-use super::transact::{Assignments, query_all, transact, user_exists};
+use super::item_rows::{
+    BUYER, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row, price_value,
+    sold_value,
+};
+use super::posting_rows::posting_changes;
+use super::query::query_all;
+use super::transact::{transact, user_exists};
+use super::update::{ConditionalUpdate, Updated};
 use crate::config::Config;
-use crate::domain::item::{Item, ItemDetails, Listing};
+use crate::domain::ids::{ItemId, UserId};
+use crate::domain::item::{Item, ItemDetails, Listing, Transition};
 use crate::domain::search::{Corpus, DocumentTerms, document_terms};
 use crate::ports::{BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use std::sync::Arc;
 
 /// Attempts of a read-then-transact write that lost a race (the item changed in between).
 const ATTEMPTS: usize = 3;
+
+/// Holds while the item exists, is `:owner`'s and is not deleted.
+const OWNED_AND_LIVE: &str = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false";
 
 pub struct DynamoItems {
     client: aws_sdk_dynamodb::Client,
@@ -33,70 +40,15 @@ fn item_terms(item: &Item) -> DocumentTerms {
     document_terms(&item.title, &item.note)
 }
 
-pub(crate) fn item_row(item: &Item) -> Row {
-    let mut row = Row::from([
-        ("itemid".to_owned(), n(item.itemid)),
-        ("uuid".to_owned(), n(item.uuid)),
-        ("title".to_owned(), s(&item.title)),
-        ("type".to_owned(), n(item.kind)),
-        ("price".to_owned(), AttributeValue::N(item.price.to_string())),
-        ("imgurl".to_owned(), s(&item.imgurl)),
-        ("depreciatione".to_owned(), n(item.depreciatione)),
-        ("note".to_owned(), s(&item.note)),
-        ("sold".to_owned(), n(item.sold)),
-        ("deleted".to_owned(), AttributeValue::Bool(item.deleted)),
-    ]);
-    if item.to != 0 {
-        row.insert("to".to_owned(), n(item.to));
-    }
-    row
-}
-
-fn price(row: &Row) -> BackendResult<f64> {
-    match row.get("price") {
-        Some(AttributeValue::N(value)) => value.parse::<f64>().map_err(|_| corrupt("price is not a number")),
-        _ => Err(corrupt("price is missing")),
-    }
-}
-
-fn is_deleted(row: &Row) -> bool {
-    matches!(row.get("deleted"), Some(AttributeValue::Bool(true)))
-}
-
-pub(crate) fn item_from_row(row: &Row) -> BackendResult<Item> {
-    Ok(Item {
-        itemid: number(row, "itemid")?,
-        uuid: number(row, "uuid")?,
-        title: text(row, "title")?,
-        kind: number(row, "type")?,
-        price: price(row)?,
-        imgurl: text(row, "imgurl")?,
-        depreciatione: number(row, "depreciatione")?,
-        note: text(row, "note")?,
-        sold: number(row, "sold")?,
-        to: if row.contains_key("to") { number(row, "to")? } else { 0 },
-        deleted: is_deleted(row),
-    })
-}
-
-fn listing_from_row(row: &Row) -> BackendResult<Listing> {
-    Ok(Listing {
-        itemid: number(row, "itemid")?,
-        title: text(row, "title")?,
-        note: text(row, "note")?,
-        price: price(row)?,
-    })
-}
-
 /// Why an owner-only conditional write was refused, from the item as it was.
-fn refusal(old: Option<Row>, owner: i64) -> BackendResult<OwnerWrite> {
-    let Some(old) = old.filter(|row| !row.is_empty()) else {
+fn refusal(old: &Row, owner: UserId) -> BackendResult<OwnerWrite> {
+    if old.is_empty() {
         return Ok(OwnerWrite::Missing);
-    };
-    let item = item_from_row(&old)?;
+    }
+    let item = item_from_row(old)?;
     Ok(if item.deleted {
         OwnerWrite::Missing
-    } else if item.uuid != owner {
+    } else if item.owner != owner {
         OwnerWrite::NotOwner
     } else {
         OwnerWrite::Stale
@@ -114,68 +66,32 @@ impl DynamoItems {
         }
     }
 
-    /// `SET` on an existing item of `owner`, under an extra `condition` if given.
-    async fn owner_update(
-        &self,
-        itemid: i64,
-        owner: i64,
-        sets: Vec<(&str, AttributeValue)>,
-        condition: Option<&str>,
-        extra_values: Vec<(&str, AttributeValue)>,
-    ) -> BackendResult<OwnerWrite> {
-        let clause = extra_values.into_iter().fold(
-            Assignments::set(&sets).name("#owner", "uuid").value(":owner", n(owner)),
-            |clause, (name, value)| clause.value(name, value),
-        );
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("itemid", n(itemid))
-            .update_expression(clause.expression)
-            .condition_expression(match condition {
-                Some(condition) => format!("attribute_exists(itemid) AND #owner = :owner AND ({condition})"),
-                None => "attribute_exists(itemid) AND #owner = :owner".to_owned(),
-            })
-            .set_expression_attribute_names(Some(clause.names))
-            .set_expression_attribute_values(Some(clause.values))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        match request.send().await {
-            Ok(_) => Ok(OwnerWrite::Done),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => refusal(failed.item, owner),
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
-        }
+    /// `update` on item `item`, keyed and conditioned in the one way this table is written.
+    fn update(&self, item: ItemId, update: impl Into<String>) -> ConditionalUpdate {
+        ConditionalUpdate::new(&self.table, ITEM_ID, n(item.get()), update)
     }
 
-    /// One conditional `UpdateItem`; `Refused` when the condition does not hold.
-    async fn conditional_update(
+    /// `SET` on a live item of `owner`, under an extra `condition` if given.
+    async fn owner_update(
         &self,
-        itemid: i64,
-        update: &str,
-        condition: &str,
-        names: &[(&str, &str)],
-        values: Vec<(&str, AttributeValue)>,
-    ) -> BackendResult<Written> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("itemid", n(itemid))
-            .update_expression(update)
-            .condition_expression(condition);
-        for (placeholder, name) in names {
-            request = request.expression_attribute_names(*placeholder, *name);
-        }
-        for (placeholder, value) in values {
-            request = request.expression_attribute_values(placeholder, value);
-        }
-        match request.send().await {
-            Ok(_) => Ok(Written::Done),
-            Err(e) if condition_failed(&e) => Ok(Written::Refused),
-            Err(e) => Err(unavailable(e)),
+        item: ItemId,
+        owner: UserId,
+        sets: &[(&str, AttributeValue)],
+        condition: Option<(&str, &str, AttributeValue)>,
+    ) -> BackendResult<OwnerWrite> {
+        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(item.get()), sets)
+            .name("#owner", OWNER)
+            .value(":owner", n(owner.get()))
+            .value(":false", AttributeValue::Bool(false));
+        let update = match condition {
+            Some((extra, placeholder, value)) => update
+                .when(format!("{OWNED_AND_LIVE} AND {extra}"))
+                .value(placeholder, value),
+            None => update.when(OWNED_AND_LIVE),
+        };
+        match update.send(&self.client).await? {
+            Updated::Applied(_) => Ok(OwnerWrite::Done),
+            Updated::Refused(old) => refusal(&old, owner),
         }
     }
 
@@ -185,29 +101,21 @@ impl DynamoItems {
     async fn transact_indexed(
         &self,
         current: &Item,
-        sets: Vec<(&str, AttributeValue)>,
+        sets: &[(&str, AttributeValue)],
         new_terms: &DocumentTerms,
     ) -> BackendResult<bool> {
-        let clause = Assignments::set(&sets)
-            .name("#owner", "uuid")
-            .value(":owner", n(current.uuid))
+        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(current.id.get()), sets)
+            .when(format!("{OWNED_AND_LIVE} AND title = :title AND note = :note"))
+            .name("#owner", OWNER)
+            .value(":owner", n(current.owner.get()))
             .value(":false", AttributeValue::Bool(false))
             .value(":title", s(&current.title))
             .value(":note", s(&current.note));
-        let update = Update::builder()
-            .table_name(&self.table)
-            .key("itemid", n(current.itemid))
-            .update_expression(clause.expression)
-            .condition_expression("#owner = :owner AND deleted = :false AND title = :title AND note = :note")
-            .set_expression_attribute_names(Some(clause.names))
-            .set_expression_attribute_values(Some(clause.values))
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
-        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        let mut writes = vec![update.into_step()?];
         writes.extend(posting_changes(
             &self.postings,
             Corpus::Goods,
-            current.itemid,
+            current.id.get(),
             &item_terms(current),
             new_terms,
         )?);
@@ -215,16 +123,16 @@ impl DynamoItems {
     }
 
     /// The item if it is `owner`'s and not deleted, or why not.
-    async fn owned(&self, itemid: i64, owner: i64) -> BackendResult<Result<Item, OwnerWrite>> {
-        Ok(match self.get(itemid).await? {
+    async fn owned(&self, item: ItemId, owner: UserId) -> BackendResult<Result<Item, OwnerWrite>> {
+        Ok(match self.get(item).await? {
             None => Err(OwnerWrite::Missing),
             Some(item) if item.deleted => Err(OwnerWrite::Missing),
-            Some(item) if item.uuid != owner => Err(OwnerWrite::NotOwner),
+            Some(item) if item.owner != owner => Err(OwnerWrite::NotOwner),
             Some(item) => Ok(item),
         })
     }
 
-    async fn query_index(&self, index: &str, key: &str, value: i64) -> BackendResult<Vec<Item>> {
+    async fn query_index(&self, index: &str, key: &str, user: UserId) -> BackendResult<Vec<Item>> {
         let query = self
             .client
             .query()
@@ -233,16 +141,28 @@ impl DynamoItems {
             .key_condition_expression("#key = :value")
             .filter_expression("deleted = :false")
             .expression_attribute_names("#key", key)
-            .expression_attribute_values(":value", n(value))
+            .expression_attribute_values(":value", n(user.get()))
             .expression_attribute_values(":false", AttributeValue::Bool(false));
         query_all(query).await?.iter().map(item_from_row).collect()
+    }
+
+    /// A trade move on item `item`, applied only while it is in the move's `from` state and
+    /// `condition` holds.
+    fn trade_move(&self, item: ItemId, moving: Transition, update: &str, condition: &str) -> ConditionalUpdate {
+        self.update(item, update)
+            .when(format!(
+                "attribute_exists(itemid) AND deleted = :false AND sold = :from AND {condition}"
+            ))
+            .value(":false", AttributeValue::Bool(false))
+            .value(":from", sold_value(moving.from))
+            .value(":to", sold_value(moving.to))
     }
 }
 
 #[async_trait]
 impl ItemStore for DynamoItems {
-    async fn get(&self, itemid: i64) -> BackendResult<Option<Item>> {
-        get_one(&self.client, &self.table, "itemid", n(itemid))
+    async fn get(&self, item: ItemId) -> BackendResult<Option<Item>> {
+        get_one(&self.client, &self.table, ITEM_ID, n(item.get()))
             .await?
             .as_ref()
             .map(item_from_row)
@@ -251,24 +171,20 @@ impl ItemStore for DynamoItems {
 
     async fn create(&self, draft: &Item) -> BackendResult<Created> {
         let terms = item_terms(draft);
-        let writes_for = |itemid: i64| {
+        let writes_for = |id: ItemId| {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(item_row(&Item {
-                    itemid,
-                    ..draft.clone()
-                })))
+                .set_item(Some(item_row(&Item { id, ..draft.clone() })))
                 .condition_expression("attribute_not_exists(itemid)")
-                .build()
-                .map_err(|e| corrupt(e.to_string()))?;
+                .build()?;
             let mut writes = vec![
-                user_exists(&self.users, draft.uuid)?,
+                user_exists(&self.users, draft.owner)?,
                 TransactWriteItem::builder().put(put).build(),
             ];
             writes.extend(posting_changes(
                 &self.postings,
                 Corpus::Goods,
-                itemid,
+                id.get(),
                 &DocumentTerms::default(),
                 &terms,
             )?);
@@ -277,69 +193,57 @@ impl ItemStore for DynamoItems {
         self.ids.write_with_next_id(writes_for).await
     }
 
-    async fn get_many(&self, itemids: &[i64]) -> BackendResult<Vec<Item>> {
-        get_by_ids(&self.client, &self.table, "itemid", itemids, &[])
+    async fn get_many(&self, items: &[ItemId]) -> BackendResult<Vec<Item>> {
+        get_by_ids(&self.client, &self.table, ITEM_ID, items, &[])
             .await?
             .iter()
             .map(item_from_row)
             .collect()
     }
 
-    async fn listings(&self, itemids: &[i64]) -> BackendResult<Vec<Listing>> {
-        let rows = get_by_ids(
-            &self.client,
-            &self.table,
-            "itemid",
-            itemids,
-            &["itemid", "title", "note", "price", "deleted"],
-        )
-        .await?;
+    async fn listings(&self, items: &[ItemId]) -> BackendResult<Vec<Listing>> {
+        let rows = get_by_ids(&self.client, &self.table, ITEM_ID, items, &LISTING_ATTRIBUTES).await?;
         rows.iter()
             .filter(|row| !is_deleted(row))
             .map(listing_from_row)
             .collect()
     }
 
-    async fn update_details(&self, itemid: i64, owner: i64, details: &ItemDetails) -> BackendResult<OwnerWrite> {
+    async fn update_details(&self, item: ItemId, owner: UserId, details: &ItemDetails) -> BackendResult<OwnerWrite> {
         let mut sets = Vec::new();
         if let Some(title) = &details.title {
             sets.push(("title", s(title)));
         }
-        if let Some(kind) = details.kind {
-            sets.push(("type", n(kind)));
+        if let Some(category) = details.category {
+            sets.push(("type", n(category)));
         }
         if let Some(price) = details.price {
-            sets.push(("price", AttributeValue::N(price.to_string())));
+            sets.push(("price", price_value(price)));
         }
-        if let Some(depreciatione) = details.depreciatione {
-            sets.push(("depreciatione", n(depreciatione)));
+        if let Some(condition) = details.condition {
+            sets.push(("depreciatione", n(condition)));
         }
         if let Some(note) = &details.note {
             sets.push(("note", s(note)));
         }
         if sets.is_empty() {
-            return Ok(match self.get(itemid).await? {
-                Some(item) if item.deleted => OwnerWrite::Missing,
-                Some(item) if item.uuid == owner => OwnerWrite::Done,
-                Some(_) => OwnerWrite::NotOwner,
-                None => OwnerWrite::Missing,
+            return Ok(match self.owned(item, owner).await? {
+                Ok(_) => OwnerWrite::Done,
+                Err(refusal) => refusal,
             });
         }
         if details.title.is_none() && details.note.is_none() {
-            let not_deleted = vec![(":false", AttributeValue::Bool(false))];
-            return self
-                .owner_update(itemid, owner, sets, Some("deleted = :false"), not_deleted)
-                .await;
+            return self.owner_update(item, owner, &sets, None).await;
         }
         for _ in 0..ATTEMPTS {
-            let current = match self.owned(itemid, owner).await? {
-                Ok(item) => item,
+            let current = match self.owned(item, owner).await? {
+                Ok(current) => current,
                 Err(refusal) => return Ok(refusal),
             };
             let title = details.title.as_deref().unwrap_or(&current.title);
             let note = details.note.as_deref().unwrap_or(&current.note);
             if self
-                .transact_indexed(&current, sets.clone(), &document_terms(title, note))
+                .transact_indexed(&current, &sets, &document_terms(title, note))
                 .await?
             {
                 return Ok(OwnerWrite::Done);
@@ -349,26 +253,23 @@ impl ItemStore for DynamoItems {
     }
 
     /// Sets `deleted` and removes the item's postings in one transaction.
-    async fn mark_deleted(&self, itemid: i64, owner: i64) -> BackendResult<OwnerWrite> {
+    async fn mark_deleted(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
         for _ in 0..ATTEMPTS {
-            let current = match self.owned(itemid, owner).await? {
-                Ok(item) => item,
+            let current = match self.owned(item, owner).await? {
+                Ok(current) => current,
                 Err(OwnerWrite::Missing) => {
                     // Deleting one's own deleted item again is fine.
                     let again = self
-                        .get(itemid)
+                        .get(item)
                         .await?
-                        .is_some_and(|item| item.deleted && item.uuid == owner);
+                        .is_some_and(|item| item.deleted && item.owner == owner);
                     return Ok(if again { OwnerWrite::Done } else { OwnerWrite::Missing });
                 }
                 Err(refusal) => return Ok(refusal),
             };
+            let deleted = [("deleted", AttributeValue::Bool(true))];
             if self
-                .transact_indexed(
-                    &current,
-                    vec![("deleted", AttributeValue::Bool(true))],
-                    &DocumentTerms::default(),
-                )
+                .transact_indexed(&current, &deleted, &DocumentTerms::default())
                 .await?
             {
                 return Ok(OwnerWrite::Done);
@@ -377,45 +278,40 @@ impl ItemStore for DynamoItems {
         Ok(OwnerWrite::Stale)
     }
 
-    async fn replace_images(&self, itemid: i64, owner: i64, expected: &str, imgurl: &str) -> BackendResult<OwnerWrite> {
-        let values = vec![(":false", AttributeValue::Bool(false)), (":expected", s(expected))];
-        self.owner_update(
-            itemid,
-            owner,
-            vec![("imgurl", s(imgurl))],
-            Some("deleted = :false AND imgurl = :expected"),
-            values,
-        )
-        .await
+    async fn replace_images(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        expected: &str,
+        images: &str,
+    ) -> BackendResult<OwnerWrite> {
+        let still_expected = ("imgurl = :expected", ":expected", s(expected));
+        self.owner_update(item, owner, &[("imgurl", s(images))], Some(still_expected))
+            .await
     }
 
-    async fn published_by(&self, owner: i64) -> BackendResult<Vec<Item>> {
-        self.query_index("by-owner", "uuid", owner).await
+    async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>> {
+        self.query_index("by-owner", OWNER, owner).await
     }
 
-    async fn bought_by(&self, buyer: i64) -> BackendResult<Vec<Item>> {
-        self.query_index("by-buyer", "to", buyer).await
+    async fn bought_by(&self, buyer: UserId) -> BackendResult<Vec<Item>> {
+        self.query_index("by-buyer", BUYER, buyer).await
     }
 
-    async fn reserve(&self, itemid: i64, owner: i64, from: i64, to: i64, buyer: i64) -> BackendResult<Reservation> {
-        let update = aws_sdk_dynamodb::types::Update::builder()
-            .table_name(&self.table)
-            .key("itemid", n(itemid))
-            .update_expression("SET sold = :to, #to = :buyer")
-            .condition_expression("attribute_exists(itemid) AND #owner = :owner AND deleted = :false AND sold = :from")
-            .expression_attribute_names("#to", "to")
-            .expression_attribute_names("#owner", "uuid")
-            .expression_attribute_values(":to", n(to))
-            .expression_attribute_values(":buyer", n(buyer))
-            .expression_attribute_values(":owner", n(owner))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":from", n(from))
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
-        let writes = vec![
-            user_exists(&self.users, buyer)?,
-            TransactWriteItem::builder().update(update).build(),
-        ];
+    async fn reserve(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        buyer: UserId,
+        moving: Transition,
+    ) -> BackendResult<Reservation> {
+        let update = self
+            .trade_move(item, moving, "SET sold = :to, #buyer = :buyer", "#owner = :owner")
+            .name("#buyer", BUYER)
+            .name("#owner", OWNER)
+            .value(":buyer", n(buyer.get()))
+            .value(":owner", n(owner.get()));
+        let writes = vec![user_exists(&self.users, buyer)?, update.into_step()?];
         Ok(match transact(&self.client, writes).await? {
             None => Reservation::Done,
             Some(0) => Reservation::NoSuchBuyer,
@@ -423,33 +319,20 @@ impl ItemStore for DynamoItems {
         })
     }
 
-    async fn complete(&self, itemid: i64, buyer: i64, from: i64, to: i64) -> BackendResult<Written> {
-        let values = vec![
-            (":to", n(to)),
-            (":buyer", n(buyer)),
-            (":from", n(from)),
-            (":false", AttributeValue::Bool(false)),
-        ];
-        let condition = "attribute_exists(itemid) AND #to = :buyer AND deleted = :false AND sold = :from";
-        self.conditional_update(itemid, "SET sold = :to", condition, &[("#to", "to")], values)
-            .await
+    async fn complete(&self, item: ItemId, buyer: UserId, moving: Transition) -> BackendResult<Written> {
+        let update = self
+            .trade_move(item, moving, "SET sold = :to", "#buyer = :buyer")
+            .name("#buyer", BUYER)
+            .value(":buyer", n(buyer.get()));
+        Ok(update.send(&self.client).await?.into())
     }
 
-    async fn release(&self, itemid: i64, owner: i64, from: i64, to: i64) -> BackendResult<Written> {
-        let values = vec![
-            (":to", n(to)),
-            (":owner", n(owner)),
-            (":from", n(from)),
-            (":false", AttributeValue::Bool(false)),
-        ];
-        let condition = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false AND sold = :from";
-        self.conditional_update(
-            itemid,
-            "SET sold = :to REMOVE #to",
-            condition,
-            &[("#to", "to"), ("#owner", "uuid")],
-            values,
-        )
-        .await
+    async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written> {
+        let update = self
+            .trade_move(item, moving, "SET sold = :to REMOVE #buyer", "#owner = :owner")
+            .name("#buyer", BUYER)
+            .name("#owner", OWNER)
+            .value(":owner", n(owner.get()));
+        Ok(update.send(&self.client).await?.into())
     }
 }

@@ -3,13 +3,15 @@
 //! the window over (or the key new) costs a second one that starts a new window.
 
 use super::attributes::{n, number, s};
-use super::errors::{condition_failed, unavailable};
+use super::errors::unavailable;
+use super::update::{ConditionalUpdate, Updated};
 use crate::config::Config;
 use crate::ports::{BackendResult, Limit, RateLimiter};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+
+/// Rounds of "the window is over, start a new one" that lose to another hit doing the same
+/// before this hit is refused; each lost round means other requests are being counted.
+const WINDOW_STARTS: usize = 3;
 
 pub struct DynamoLimits {
     client: aws_sdk_dynamodb::Client,
@@ -24,67 +26,61 @@ impl DynamoLimits {
         }
     }
 
-    async fn start_window(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("key", s(key))
-            .update_expression("SET #count = :one, windowStart = :now, #ttl = :ttl")
-            .condition_expression("attribute_not_exists(windowStart) OR windowStart <= :windowOpen")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now_ms))
-            .expression_attribute_values(":ttl", n((now_ms + limit.window_ms) / 1000 + 60))
-            .expression_attribute_values(":windowOpen", n(now_ms - limit.window_ms))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            // Another hit started the window first: count this one in it.
-            Err(e) if condition_failed(&e) => Box::pin(self.hit(key, limit, now_ms)).await,
-            Err(e) => Err(unavailable(e)),
-        }
+    fn update(&self, key: &str, update: &str) -> ConditionalUpdate {
+        ConditionalUpdate::new(&self.table, "key", s(key), update)
     }
-}
 
-#[async_trait]
-impl RateLimiter for DynamoLimits {
-    async fn hit(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("key", s(key))
-            .update_expression("ADD #count :one")
-            .condition_expression("windowStart > :windowOpen AND #count < :max")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":windowOpen", n(now_ms - limit.window_ms))
-            .expression_attribute_values(":max", n(i64::from(limit.max)))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let current = match result {
-            Ok(_) => return Ok(true),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => failed.item.unwrap_or_default(),
-                other => return Err(unavailable(other)),
-            },
-            Err(e) => return Err(unavailable(e)),
+    /// Counts the hit in the current window; `Err(window_open)` when refused, saying whether
+    /// the window is still running (then the key is at its limit).
+    async fn count(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<Result<(), bool>> {
+        let update = self
+            .update(key, "ADD #count :one")
+            .when("windowStart > :windowOpen AND #count < :max")
+            .name("#count", "count")
+            .value(":one", n(1))
+            .value(":windowOpen", n(now_ms - limit.window_ms))
+            .value(":max", n(i64::from(limit.max)));
+        let current = match update.send(&self.client).await? {
+            Updated::Applied(_) => return Ok(Ok(())),
+            Updated::Refused(current) => current,
         };
         let window_open = current
             .get("windowStart")
             .map(|_| number(&current, "windowStart"))
             .transpose()?
             .is_some_and(|start| start > now_ms - limit.window_ms);
-        if window_open {
-            return Ok(false);
-        }
-        self.start_window(key, limit, now_ms).await
+        Ok(Err(window_open))
     }
 
+    /// Starts a new window holding this hit; `false` if another hit started one first.
+    async fn start_window(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
+        let update = self
+            .update(key, "SET #count = :one, windowStart = :now, #ttl = :ttl")
+            .when("attribute_not_exists(windowStart) OR windowStart <= :windowOpen")
+            .name("#count", "count")
+            .name("#ttl", "ttl")
+            .value(":one", n(1))
+            .value(":now", n(now_ms))
+            .value(":ttl", n((now_ms + limit.window_ms) / 1000 + 60))
+            .value(":windowOpen", n(now_ms - limit.window_ms));
+        Ok(matches!(update.send(&self.client).await?, Updated::Applied(_)))
+    }
+}
+
+#[async_trait]
+impl RateLimiter for DynamoLimits {
+    async fn hit(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
+        for _ in 0..WINDOW_STARTS {
+            match self.count(key, limit, now_ms).await? {
+                Ok(()) => return Ok(true),
+                Err(true) => return Ok(false),
+                // The window is over: start the next one, unless another hit just did.
+                Err(false) if self.start_window(key, limit, now_ms).await? => return Ok(true),
+                Err(false) => {}
+            }
+        }
+        Ok(false)
+    }
     async fn exceeded(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
         let reply = self
             .client

@@ -8,13 +8,16 @@
 //! condition and leave it out. A message written late (a smaller id stored after a larger one)
 //! is still pending, so nothing is skipped.
 
-use super::attributes::{Item as Row, n, number, s, text};
+use super::attributes::{Row, n, number, s, text};
 use super::batch::{delete, write_all};
-use super::errors::{condition_failed, corrupt, unavailable};
-use super::transact::{query_all, transact, user_exists};
+use super::errors::{corrupt, unavailable};
+use super::query::query_all;
+use super::transact::{transact, user_exists};
+use super::update::{ConditionalUpdate, Updated};
 use crate::config::Config;
-use crate::domain::message::{Message, Page};
-use crate::ports::{BackendResult, MessageRemoval, MessageStore, Written};
+use crate::domain::ids::{ItemId, MessageId, UserId};
+use crate::domain::message::{Message, MessageKind, Page};
+use crate::ports::{BackendError, BackendResult, MessageRemoval, MessageStore, Written};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use futures_util::{StreamExt, TryStreamExt};
@@ -28,32 +31,32 @@ pub struct DynamoMessages {
     users: String,
 }
 
-fn key(to: i64, id: i64) -> Row {
-    Row::from([("to".to_owned(), n(to)), ("id".to_owned(), n(id))])
+fn key(to: UserId, id: MessageId) -> Row {
+    Row::from([("to".to_owned(), n(to.get())), ("id".to_owned(), n(id.get()))])
 }
 
 fn message_row(message: &Message) -> Row {
     let mut row = key(message.to, message.id);
     row.extend([
-        ("from".to_owned(), n(message.from)),
-        ("type".to_owned(), n(message.kind)),
+        ("from".to_owned(), n(message.from.get())),
+        ("type".to_owned(), n(message.kind.into())),
         ("data".to_owned(), s(&message.data)),
         ("fetched".to_owned(), AttributeValue::Bool(message.fetched)),
         ("createdAt".to_owned(), n(message.created_at_ms)),
         ("updatedAt".to_owned(), n(message.updated_at_ms)),
     ]);
     if !message.fetched {
-        row.insert("pending".to_owned(), n(message.to));
+        row.insert("pending".to_owned(), n(message.to.get()));
     }
     row
 }
 
 fn message_from_row(row: &Row) -> BackendResult<Message> {
     Ok(Message {
-        id: number(row, "id")?,
-        from: number(row, "from")?,
-        to: number(row, "to")?,
-        kind: number(row, "type")?,
+        id: MessageId::new(number(row, "id")?),
+        from: UserId::new(number(row, "from")?),
+        to: UserId::new(number(row, "to")?),
+        kind: MessageKind::try_from(number(row, "type")?).map_err(|_| corrupt("message type"))?,
         data: text(row, "data")?,
         fetched: matches!(row.get("fetched"), Some(AttributeValue::Bool(true))),
         created_at_ms: number(row, "createdAt")?,
@@ -72,29 +75,24 @@ impl DynamoMessages {
 
     /// Marks a pending message fetched; `false` if another call got there first.
     async fn claim(&self, message: &Message, now_ms: i64) -> BackendResult<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(message.to, message.id)))
-            .update_expression("SET fetched = :true, updatedAt = :now REMOVE pending")
-            .condition_expression("attribute_exists(pending)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":now", n(now_ms))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        let update = ConditionalUpdate::new(
+            &self.table,
+            "to",
+            n(message.to.get()),
+            "SET fetched = :true, updatedAt = :now REMOVE pending",
+        )
+        .key("id", n(message.id.get()))
+        .when("attribute_exists(pending)")
+        .value(":true", AttributeValue::Bool(true))
+        .value(":now", n(now_ms));
+        Ok(matches!(update.send(&self.client).await?, Updated::Applied(_)))
     }
 
     /// Claims each message (in parallel, bounded) and keeps the ones this call won, in order.
     async fn claim_all(&self, messages: Vec<Message>, now_ms: i64) -> BackendResult<Vec<Message>> {
         let claims = futures_util::stream::iter(messages.into_iter().map(|m| async move {
             let won = self.claim(&m, now_ms).await?;
-            Ok::<_, crate::ports::BackendError>(won.then_some(m))
+            Ok::<_, BackendError>(won.then_some(m))
         }));
         let won: Vec<Option<Message>> = claims.buffered(MARKING_CONCURRENCY).try_collect().await?;
         Ok(won.into_iter().flatten().collect())
@@ -102,7 +100,7 @@ impl DynamoMessages {
 
     /// One partition (of the table or of the `pending` index) in id order, after `page.after`,
     /// up to `page.limit`.
-    async fn read(&self, index: Option<&str>, partition: &str, to: i64, page: Page) -> BackendResult<Vec<Message>> {
+    async fn read(&self, index: Option<&str>, partition: &str, to: UserId, page: Page) -> BackendResult<Vec<Message>> {
         let condition = if page.after.is_some() {
             "#p = :to AND id > :after"
         } else {
@@ -115,10 +113,10 @@ impl DynamoMessages {
             .set_index_name(index.map(str::to_owned))
             .key_condition_expression(condition)
             .expression_attribute_names("#p", partition)
-            .expression_attribute_values(":to", n(to))
+            .expression_attribute_values(":to", n(to.get()))
             .consistent_read(index.is_none());
         if let Some(after) = page.after {
-            query = query.expression_attribute_values(":after", n(after));
+            query = query.expression_attribute_values(":after", n(after.get()));
         }
         let mut rows = Vec::new();
         let mut pages = query.into_paginator().items().send();
@@ -139,8 +137,7 @@ impl MessageStore for DynamoMessages {
             .table_name(&self.table)
             .set_item(Some(message_row(message)))
             .condition_expression("attribute_not_exists(id)")
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
+            .build()?;
         let writes = vec![
             user_exists(&self.users, message.to)?,
             TransactWriteItem::builder().put(put).build(),
@@ -151,19 +148,19 @@ impl MessageStore for DynamoMessages {
         })
     }
 
-    async fn claim_new(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
+    async fn claim_new(&self, to: UserId, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
         let pending = self.read(Some("pending"), "pending", to, page).await?;
         self.claim_all(pending, now_ms).await
     }
 
-    async fn fetch_all(&self, to: i64, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
+    async fn fetch_all(&self, to: UserId, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
         let messages = self.read(None, "to", to, page).await?;
         let unfetched: Vec<Message> = messages.iter().filter(|m| !m.fetched).cloned().collect();
         self.claim_all(unfetched, now_ms).await?;
         Ok(messages)
     }
 
-    async fn remove_received(&self, to: i64, id: i64) -> BackendResult<MessageRemoval> {
+    async fn remove_received(&self, to: UserId, id: MessageId) -> BackendResult<MessageRemoval> {
         let reply = self
             .client
             .delete_item()
@@ -182,7 +179,7 @@ impl MessageStore for DynamoMessages {
             .table_name(&self.table)
             .index_name("by-id")
             .key_condition_expression("id = :id")
-            .expression_attribute_values(":id", n(id))
+            .expression_attribute_values(":id", n(id.get()))
             .limit(1)
             .send()
             .await
@@ -194,7 +191,7 @@ impl MessageStore for DynamoMessages {
         })
     }
 
-    async fn remove_requests(&self, owner: i64, itemid: i64) -> BackendResult<usize> {
+    async fn remove_requests(&self, owner: UserId, item: ItemId) -> BackendResult<usize> {
         let query = self
             .client
             .query()
@@ -204,14 +201,14 @@ impl MessageStore for DynamoMessages {
             .expression_attribute_names("#to", "to")
             .expression_attribute_names("#type", "type")
             .expression_attribute_names("#data", "data")
-            .expression_attribute_values(":owner", n(owner))
-            .expression_attribute_values(":request", n(crate::domain::message::kind::REQUEST))
-            .expression_attribute_values(":itemid", s(itemid.to_string()))
+            .expression_attribute_values(":owner", n(owner.get()))
+            .expression_attribute_values(":request", n(MessageKind::Request.into()))
+            .expression_attribute_values(":itemid", s(item.to_string()))
             .consistent_read(true);
         let rows = query_all(query).await?;
         let deletes = rows
             .iter()
-            .map(|row| delete(key(owner, number(row, "id")?)))
+            .map(|row| delete(key(owner, MessageId::new(number(row, "id")?))))
             .collect::<BackendResult<Vec<_>>>()?;
         let count = deletes.len();
         write_all(&self.client, &self.table, deletes).await?;

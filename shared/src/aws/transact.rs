@@ -1,14 +1,12 @@
-//! Helpers shared by the DynamoDB adapters: transactions that report which condition failed,
-//! existence checks, and reading a whole Query.
+//! Transactions that report which condition failed, and the existence check they share.
 
-use super::attributes::{Item as Row, n};
-use super::errors::{corrupt, unavailable};
+use super::attributes::{Row, n};
+use super::errors::unavailable;
+use crate::domain::ids::UserId;
 use crate::ports::{BackendError, BackendResult};
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
-use std::collections::HashMap;
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 
 /// Why DynamoDB cancelled a transaction; nothing of it was applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,59 +71,12 @@ pub(crate) async fn try_transact(
 }
 
 /// A transaction step that holds only if the user exists.
-pub(crate) fn user_exists(users_table: &str, uuid: i64) -> BackendResult<TransactWriteItem> {
+pub(crate) fn user_exists(users_table: &str, user: UserId) -> BackendResult<TransactWriteItem> {
     let check = ConditionCheck::builder()
         .table_name(users_table)
-        .key("uuid", n(uuid))
+        .key("uuid", n(user.get()))
         .condition_expression("attribute_exists(#uuid)")
         .expression_attribute_names("#uuid", "uuid")
-        .build()
-        .map_err(|e| corrupt(e.to_string()))?;
+        .build()?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
-}
-
-/// Every row a Query matches, across pages.
-pub(crate) async fn query_all(query: QueryFluentBuilder) -> BackendResult<Vec<Row>> {
-    query
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(unavailable)
-}
-
-/// An update's `SET #f0 = :v0, …` clause with its placeholders, and any other placeholders its
-/// condition needs; handed to a request whole (`set_expression_attribute_names/values`).
-pub(crate) struct Assignments {
-    pub expression: String,
-    pub names: HashMap<String, String>,
-    pub values: HashMap<String, AttributeValue>,
-}
-
-impl Assignments {
-    pub fn set(sets: &[(&str, AttributeValue)]) -> Self {
-        let mut clause = Self {
-            expression: String::from("SET "),
-            names: HashMap::new(),
-            values: HashMap::new(),
-        };
-        for (i, (attribute, value)) in sets.iter().enumerate() {
-            let separator = if i == 0 { "" } else { ", " };
-            clause.expression.push_str(&format!("{separator}#f{i} = :v{i}"));
-            clause.names.insert(format!("#f{i}"), (*attribute).to_owned());
-            clause.values.insert(format!(":v{i}"), value.clone());
-        }
-        clause
-    }
-
-    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
-        self.names.insert(placeholder.to_owned(), attribute.to_owned());
-        self
-    }
-
-    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
-        self.values.insert(placeholder.to_owned(), value);
-        self
-    }
 }

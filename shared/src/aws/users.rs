@@ -1,17 +1,18 @@
 //! Users in DynamoDB: `{prefix}-users` keyed by `uuid`, and `{prefix}-phones` keyed by the
 //! E.164 phone, whose conditional put is what makes phone numbers unique.
 
-use super::attributes::{Item, n, number, s, text};
+use super::attributes::{Row, n, number, s, text};
 use super::batch::{get_by_ids, get_one};
-use super::errors::{condition_failed, corrupt, unavailable};
-use super::postings::posting_changes;
-use super::transact::{Assignments, transact};
+use super::posting_rows::posting_changes;
+use super::transact::transact;
+use super::update::{ConditionalUpdate, Updated};
 use crate::config::Config;
+use crate::domain::ids::UserId;
 use crate::domain::search::{Corpus, DocumentTerms, document_terms};
 use crate::domain::user::{ProfileChanges, PublicProfile, User};
-use crate::ports::{BackendResult, UserStore, Written};
+use crate::ports::{BackendError, BackendResult, UserStore, Written};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 /// Attempts of a profile edit that lost a race with another edit of the same profile.
 const ATTEMPTS: usize = 3;
@@ -37,6 +38,10 @@ impl DynamoUsers {
         }
     }
 
+    fn update(&self, user: UserId, sets: &[(&str, AttributeValue)]) -> ConditionalUpdate {
+        ConditionalUpdate::set(&self.users, USER_ID, n(user.get()), sets)
+    }
+
     /// Applies `sets` to the profile as read in `current` (same username and info, re-checked)
     /// and moves its postings accordingly, in one transaction; `Ok(false)` if it changed meanwhile.
     async fn transact_indexed(
@@ -45,62 +50,42 @@ impl DynamoUsers {
         sets: &[(&str, AttributeValue)],
         new_terms: &DocumentTerms,
     ) -> BackendResult<bool> {
-        let clause = Assignments::set(sets)
+        let update = self
+            .update(current.id, sets)
+            .when("username = :oldUsername AND info = :oldInfo")
             .value(":oldUsername", s(&current.username))
             .value(":oldInfo", s(&current.info));
-        let update = Update::builder()
-            .table_name(&self.users)
-            .key("uuid", n(current.uuid))
-            .update_expression(clause.expression)
-            .condition_expression("username = :oldUsername AND info = :oldInfo")
-            .set_expression_attribute_names(Some(clause.names))
-            .set_expression_attribute_values(Some(clause.values))
-            .build()
-            .map_err(|e| corrupt(e.to_string()))?;
-        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        let mut writes = vec![update.into_step()?];
         writes.extend(posting_changes(
             &self.postings,
             Corpus::Users,
-            current.uuid,
+            current.id.get(),
             &user_terms(current),
             new_terms,
         )?);
         Ok(transact(&self.client, writes).await?.is_none())
     }
 
-    /// An `UpdateItem` on an existing user only; `None` when the user does not exist.
-    async fn update_existing(
-        &self,
-        uuid: i64,
-        sets: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
-        return_old: bool,
-    ) -> BackendResult<Option<Item>> {
-        let clause = Assignments::set(sets).name("#uuid", "uuid");
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.users)
-            .key("uuid", n(uuid))
-            .update_expression(clause.expression)
-            .condition_expression("attribute_exists(#uuid)")
-            .set_expression_attribute_names(Some(clause.names))
-            .set_expression_attribute_values(Some(clause.values))
-            .return_values(if return_old {
-                ReturnValue::UpdatedOld
-            } else {
-                ReturnValue::None
-            });
-        match request.send().await {
-            Ok(reply) => Ok(Some(reply.attributes.unwrap_or_default())),
-            Err(e) if condition_failed(&e) => Ok(None),
-            Err(e) => Err(unavailable(e)),
-        }
+    /// `sets` on an existing user only; `None` when the user does not exist, else the changed
+    /// attributes as they were.
+    async fn update_existing(&self, user: UserId, sets: &[(&str, AttributeValue)]) -> BackendResult<Option<Row>> {
+        let update = self
+            .update(user, sets)
+            .when("attribute_exists(#uuid)")
+            .name("#uuid", USER_ID)
+            .returning_old();
+        Ok(match update.send(&self.client).await? {
+            Updated::Applied(old) => Some(old),
+            Updated::Refused(_) => None,
+        })
     }
 }
 
-fn user_item(user: &User) -> Item {
-    Item::from([
-        ("uuid".to_owned(), n(user.uuid)),
+const USER_ID: &str = "uuid";
+
+fn user_row(user: &User) -> Row {
+    Row::from([
+        (USER_ID.to_owned(), n(user.id.get())),
         ("username".to_owned(), s(&user.username)),
         ("phonenumber".to_owned(), s(&user.phonenumber)),
         ("idcard".to_owned(), s(&user.idcard)),
@@ -114,83 +99,81 @@ fn user_item(user: &User) -> Item {
     ])
 }
 
-fn user_from_item(item: &Item) -> BackendResult<User> {
+fn user_from_row(row: &Row) -> BackendResult<User> {
     Ok(User {
-        uuid: number(item, "uuid")?,
-        username: text(item, "username")?,
-        phonenumber: text(item, "phonenumber")?,
-        idcard: text(item, "idcard")?,
-        studentid: text(item, "studentid")?,
-        address: text(item, "address")?,
-        avatarurl: text(item, "avatarurl")?,
-        verified_idcard: text(item, "verifiedIdcard")?,
-        score: number(item, "score")?,
-        info: text(item, "info")?,
-        password_hash: text(item, "password")?,
+        id: UserId::new(number(row, USER_ID)?),
+        username: text(row, "username")?,
+        phonenumber: text(row, "phonenumber")?,
+        idcard: text(row, "idcard")?,
+        studentid: text(row, "studentid")?,
+        address: text(row, "address")?,
+        avatarurl: text(row, "avatarurl")?,
+        verified_idcard: text(row, "verifiedIdcard")?,
+        score: number(row, "score")?,
+        info: text(row, "info")?,
+        password_hash: text(row, "password")?,
     })
 }
 
-fn public_profile_from_item(item: &Item) -> BackendResult<PublicProfile> {
+/// The attributes a user search hit reads.
+const PUBLIC_PROFILE_ATTRIBUTES: [&str; 5] = [USER_ID, "username", "info", "address", "score"];
+
+fn public_profile_from_row(row: &Row) -> BackendResult<PublicProfile> {
     Ok(PublicProfile {
-        uuid: number(item, "uuid")?,
-        username: text(item, "username")?,
-        info: text(item, "info")?,
-        address: text(item, "address")?,
-        score: number(item, "score")?,
+        id: UserId::new(number(row, USER_ID)?),
+        username: text(row, "username")?,
+        info: text(row, "info")?,
+        address: text(row, "address")?,
+        score: number(row, "score")?,
     })
 }
 
-fn put(table: &str, item: Item, key: &str) -> BackendResult<TransactWriteItem> {
+fn put(table: &str, row: Row, key: &str) -> BackendResult<TransactWriteItem> {
     let put = Put::builder()
         .table_name(table)
-        .set_item(Some(item))
+        .set_item(Some(row))
         .condition_expression("attribute_not_exists(#key)")
         .expression_attribute_names("#key", key)
-        .build()
-        .map_err(|e| corrupt(e.to_string()))?;
+        .build()?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
 #[async_trait]
 impl UserStore for DynamoUsers {
-    async fn get(&self, uuid: i64) -> BackendResult<Option<User>> {
-        get_one(&self.client, &self.users, "uuid", n(uuid))
+    async fn get(&self, user: UserId) -> BackendResult<Option<User>> {
+        get_one(&self.client, &self.users, USER_ID, n(user.get()))
             .await?
             .as_ref()
-            .map(user_from_item)
+            .map(user_from_row)
             .transpose()
     }
 
-    async fn public_profiles(&self, uuids: &[i64]) -> BackendResult<Vec<PublicProfile>> {
-        let rows = get_by_ids(
-            &self.client,
-            &self.users,
-            "uuid",
-            uuids,
-            &["uuid", "username", "info", "address", "score"],
-        )
-        .await?;
-        rows.iter().map(public_profile_from_item).collect()
+    async fn public_profiles(&self, users: &[UserId]) -> BackendResult<Vec<PublicProfile>> {
+        let rows = get_by_ids(&self.client, &self.users, USER_ID, users, &PUBLIC_PROFILE_ATTRIBUTES).await?;
+        rows.iter().map(public_profile_from_row).collect()
     }
 
-    async fn uuid_for_phone(&self, phone_e164: &str) -> BackendResult<Option<i64>> {
+    async fn user_for_phone(&self, phone_e164: &str) -> BackendResult<Option<UserId>> {
         get_one(&self.client, &self.phones, "phone", s(phone_e164))
             .await?
             .as_ref()
-            .map(|item| number(item, "uuid"))
+            .map(|row| number(row, USER_ID).map(UserId::new))
             .transpose()
     }
 
     async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written> {
-        let phone_claim = Item::from([("phone".to_owned(), s(phone_e164)), ("uuid".to_owned(), n(user.uuid))]);
+        let phone_claim = Row::from([
+            ("phone".to_owned(), s(phone_e164)),
+            (USER_ID.to_owned(), n(user.id.get())),
+        ]);
         let mut writes = vec![
             put(&self.phones, phone_claim, "phone")?,
-            put(&self.users, user_item(user), "uuid")?,
+            put(&self.users, user_row(user), USER_ID)?,
         ];
         writes.extend(posting_changes(
             &self.postings,
             Corpus::Users,
-            user.uuid,
+            user.id.get(),
             &DocumentTerms::default(),
             &user_terms(user),
         )?);
@@ -200,7 +183,7 @@ impl UserStore for DynamoUsers {
         })
     }
 
-    async fn update_profile(&self, uuid: i64, changes: &ProfileChanges) -> BackendResult<Written> {
+    async fn update_profile(&self, user: UserId, changes: &ProfileChanges) -> BackendResult<Written> {
         let fields = [
             ("username", &changes.username),
             ("idcard", &changes.idcard),
@@ -215,7 +198,7 @@ impl UserStore for DynamoUsers {
             .collect();
         if changes.username.is_some() || changes.info.is_some() {
             for _ in 0..ATTEMPTS {
-                let Some(current) = self.get(uuid).await? else {
+                let Some(current) = self.get(user).await? else {
                     return Ok(Written::Refused);
                 };
                 let username = changes.username.as_deref().unwrap_or(&current.username);
@@ -227,26 +210,26 @@ impl UserStore for DynamoUsers {
                     return Ok(Written::Done);
                 }
             }
-            return Err(crate::ports::BackendError::Unavailable(
+            return Err(BackendError::Unavailable(
                 "the profile kept changing during the edit".into(),
             ));
         }
         let exists = if sets.is_empty() {
-            self.get(uuid).await?.is_some()
+            self.get(user).await?.is_some()
         } else {
-            self.update_existing(uuid, &sets, false).await?.is_some()
+            self.update_existing(user, &sets).await?.is_some()
         };
         Ok(if exists { Written::Done } else { Written::Refused })
     }
 
-    async fn replace_avatar(&self, uuid: i64, avatarurl: &str) -> BackendResult<Option<String>> {
-        let old = self.update_existing(uuid, &[("avatarurl", s(avatarurl))], true).await?;
-        old.map(|item| text(&item, "avatarurl")).transpose()
+    async fn replace_avatar(&self, user: UserId, avatar_path: &str) -> BackendResult<Option<String>> {
+        let old = self.update_existing(user, &[("avatarurl", s(avatar_path))]).await?;
+        old.map(|row| text(&row, "avatarurl")).transpose()
     }
 
-    async fn confirm_idcard(&self, uuid: i64, idcard: &str) -> BackendResult<Written> {
+    async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
         let sets = [("idcard", s(idcard)), ("verifiedIdcard", s(idcard))];
-        Ok(match self.update_existing(uuid, &sets, false).await? {
+        Ok(match self.update_existing(user, &sets).await? {
             Some(_) => Written::Done,
             None => Written::Refused,
         })

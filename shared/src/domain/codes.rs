@@ -17,25 +17,12 @@ pub struct CodePolicy {
     pub daily_cap: u32,
 }
 
-impl Default for CodePolicy {
-    fn default() -> Self {
-        Self {
-            lifetime: Duration::from_secs(10 * 60),
-            max_tries: 5,
-            resend_interval: Duration::from_secs(60),
-            daily_cap: 10,
-        }
-    }
-}
-
 /// A fresh six-digit code, uniform over 000000..=999999.
 pub fn generate_code() -> String {
     // Rejection sampling keeps the distribution uniform: 4_294_000_000 is the largest multiple
     // of 1_000_000 below 2^32.
     loop {
-        let mut bytes = [0u8; 4];
-        getrandom::fill(&mut bytes).expect("the OS random source is available");
-        let n = u32::from_le_bytes(bytes);
+        let n = super::random::u32();
         if n < 4_294_000_000 {
             return format!("{:06}", n % 1_000_000);
         }
@@ -60,7 +47,8 @@ pub fn sms_text(code: &str, lifetime: Duration) -> String {
     )
 }
 
-/// Reads the six-digit code out of an SMS produced by [`sms_text`].
+/// Reads the six-digit code out of an SMS produced by [`sms_text`] (what a test's phone does).
+#[cfg(any(test, feature = "test-util"))]
 pub fn code_in_sms(text: &str) -> Option<&str> {
     text.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() == 6)
 }

@@ -9,9 +9,7 @@ pub const MAX_PASSWORD_LEN: usize = 256;
 
 /// A PHC-format Argon2id hash (`$argon2id$v=19$m=19456,t=2,p=1$…`).
 pub fn hash_password(password: &str) -> String {
-    let mut salt_bytes = [0u8; 16];
-    getrandom::fill(&mut salt_bytes).expect("the OS random source is available");
-    let salt = SaltString::encode_b64(&salt_bytes).expect("16 bytes is a valid salt length");
+    let salt = SaltString::encode_b64(&super::random::bytes::<16>()).expect("16 bytes is a valid salt length");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .expect("Argon2 with default parameters cannot fail on a bounded input")

@@ -3,6 +3,7 @@
 //! tokens. Expiry is checked against the injected clock, not the system time.
 
 use crate::clock::Clock;
+use crate::domain::ids::UserId;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -24,7 +25,7 @@ pub enum TokenError {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
-    uuid: i64,
+    uuid: UserId,
     purpose: String,
     iat: i64,
     exp: i64,
@@ -35,7 +36,7 @@ struct Claims {
 /// What a verified mail token asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailVerification {
-    pub uuid: i64,
+    pub user: UserId,
     pub idcard: String,
 }
 
@@ -59,16 +60,16 @@ impl TokenService {
         }
     }
 
-    pub fn issue_login(&self, uuid: i64) -> String {
+    pub fn issue_login(&self, uuid: UserId) -> String {
         self.issue(uuid, LOGIN, None, self.login_lifetime)
     }
 
-    pub fn issue_mail(&self, uuid: i64, idcard: &str) -> String {
+    pub fn issue_mail(&self, uuid: UserId, idcard: &str) -> String {
         self.issue(uuid, MAIL, Some(idcard.to_owned()), self.mail_lifetime)
     }
 
     /// The user id of a valid, unexpired login token.
-    pub fn verify_login(&self, token: &str) -> Result<i64, TokenError> {
+    pub fn verify_login(&self, token: &str) -> Result<UserId, TokenError> {
         let claims = self.verify(token, LOGIN)?;
         Ok(claims.uuid)
     }
@@ -77,12 +78,12 @@ impl TokenService {
         let claims = self.verify(token, MAIL)?;
         let idcard = claims.idcard.ok_or(TokenError::Invalid)?;
         Ok(MailVerification {
-            uuid: claims.uuid,
+            user: claims.uuid,
             idcard,
         })
     }
 
-    fn issue(&self, uuid: i64, purpose: &str, idcard: Option<String>, lifetime: Duration) -> String {
+    fn issue(&self, uuid: UserId, purpose: &str, idcard: Option<String>, lifetime: Duration) -> String {
         let iat = self.clock.now_ms() / 1000;
         let exp = iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
         let claims = Claims {
@@ -109,7 +110,7 @@ impl TokenService {
         if claims.exp <= self.clock.now_ms() / 1000 {
             return Err(TokenError::Expired);
         }
-        if claims.uuid <= 0 {
+        if claims.uuid.get() <= 0 {
             return Err(TokenError::Invalid);
         }
         Ok(claims)
@@ -134,8 +135,8 @@ mod tests {
     fn login_tokens_round_trip_until_they_expire() {
         let clock = Arc::new(ManualClock::starting_now());
         let tokens = service(clock.clone());
-        let token = tokens.issue_login(42);
-        assert_eq!(tokens.verify_login(&token), Ok(42));
+        let token = tokens.issue_login(UserId::new(42));
+        assert_eq!(tokens.verify_login(&token), Ok(UserId::new(42)));
         clock.advance(Duration::from_secs(3601));
         assert_eq!(tokens.verify_login(&token), Err(TokenError::Expired));
     }
@@ -143,17 +144,17 @@ mod tests {
     #[test]
     fn mail_tokens_are_not_login_tokens_and_vice_versa() {
         let tokens = service(Arc::new(ManualClock::starting_now()));
-        let mail = tokens.issue_mail(7, "213170000");
+        let mail = tokens.issue_mail(UserId::new(7), "213170000");
         assert_eq!(tokens.verify_login(&mail), Err(TokenError::WrongPurpose));
         assert_eq!(
             tokens.verify_mail(&mail),
             Ok(MailVerification {
-                uuid: 7,
+                user: UserId::new(7),
                 idcard: "213170000".into()
             })
         );
         assert_eq!(
-            tokens.verify_mail(&tokens.issue_login(7)),
+            tokens.verify_mail(&tokens.issue_login(UserId::new(7))),
             Err(TokenError::WrongPurpose)
         );
     }
@@ -163,7 +164,10 @@ mod tests {
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::starting_now());
         let other = TokenService::new(b"other", Duration::from_secs(60), Duration::from_secs(60), clock);
         let tokens = service(Arc::new(ManualClock::starting_now()));
-        assert_eq!(tokens.verify_login(&other.issue_login(1)), Err(TokenError::Invalid));
+        assert_eq!(
+            tokens.verify_login(&other.issue_login(UserId::new(1))),
+            Err(TokenError::Invalid)
+        );
         assert_eq!(tokens.verify_login("not.a.jwt"), Err(TokenError::Invalid));
         assert_eq!(tokens.verify_login(""), Err(TokenError::Invalid));
     }

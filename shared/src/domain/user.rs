@@ -1,6 +1,7 @@
 //! The user record, its registration defaults, and the JSON shapes the client reads.
 
-use serde_json::{Value, json};
+use crate::domain::ids::UserId;
+use serde::Serialize;
 
 pub const DEFAULT_USERNAME: &str = "新手咸鱼人员";
 pub const DEFAULT_INFO: &str = "这家伙很懒，什么都没有写＞︿＜";
@@ -9,7 +10,7 @@ pub const DEFAULT_SCORE: i64 = 10;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    pub uuid: i64,
+    pub id: UserId,
     pub username: String,
     /// As the user typed it at registration.
     pub phonenumber: String,
@@ -27,9 +28,9 @@ pub struct User {
 
 impl User {
     /// A new account with the original server's defaults; nothing else from the request is used.
-    pub fn registered(uuid: i64, phonenumber: &str, password_hash: String) -> Self {
+    pub fn registered(id: UserId, phonenumber: &str, password_hash: String) -> Self {
         Self {
-            uuid,
+            id,
             username: DEFAULT_USERNAME.to_owned(),
             phonenumber: phonenumber.to_owned(),
             idcard: String::new(),
@@ -48,39 +49,65 @@ impl User {
     }
 
     /// `GET /user/{uuid}`: no phone, idcard, studentid, address or password.
-    pub fn public_json(&self) -> Value {
-        json!({
-            "uuid": self.uuid,
-            "username": self.username,
-            "avatarurl": self.avatarurl,
-            "verified": self.verified(),
-            "score": self.score,
-            "info": self.info,
-        })
+    pub fn public_view(&self) -> PublicUserView<'_> {
+        PublicUserView {
+            avatarurl: &self.avatarurl,
+            info: &self.info,
+            score: self.score,
+            username: &self.username,
+            uuid: self.id,
+            verified: self.verified(),
+        }
     }
 
     /// `/user/me` and the login reply: every column but the password.
-    pub fn protected_json(&self) -> Value {
-        json!({
-            "uuid": self.uuid,
-            "username": self.username,
-            "phonenumber": self.phonenumber,
-            "idcard": self.idcard,
-            "studentid": self.studentid,
-            "address": self.address,
-            "avatarurl": self.avatarurl,
-            "verified": self.verified(),
-            "score": self.score,
-            "info": self.info,
-        })
+    pub fn protected_view(&self) -> ProtectedUserView<'_> {
+        ProtectedUserView {
+            address: &self.address,
+            avatarurl: &self.avatarurl,
+            idcard: &self.idcard,
+            info: &self.info,
+            phonenumber: &self.phonenumber,
+            score: self.score,
+            studentid: &self.studentid,
+            username: &self.username,
+            uuid: self.id,
+            verified: self.verified(),
+        }
     }
+}
+
+/// A profile as anyone may read it, keys in the wire's (alphabetical) order.
+#[derive(Debug, Serialize)]
+pub struct PublicUserView<'a> {
+    avatarurl: &'a str,
+    info: &'a str,
+    score: i64,
+    username: &'a str,
+    uuid: UserId,
+    verified: i64,
+}
+
+/// A profile as its owner reads it, keys in the wire's (alphabetical) order.
+#[derive(Debug, Serialize)]
+pub struct ProtectedUserView<'a> {
+    address: &'a str,
+    avatarurl: &'a str,
+    idcard: &'a str,
+    info: &'a str,
+    phonenumber: &'a str,
+    score: i64,
+    studentid: &'a str,
+    username: &'a str,
+    uuid: UserId,
+    verified: i64,
 }
 
 /// What a user search hit shows: never a phone, idcard, studentid or password, which a
 /// search therefore never reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicProfile {
-    pub uuid: i64,
+    pub id: UserId,
     pub username: String,
     pub info: String,
     pub address: String,
@@ -122,15 +149,16 @@ pub fn valid_text(value: &str, max_chars: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn registration_defaults_match_the_original() {
-        let user = User::registered(1, "13800138000", "hash".into());
+        let user = User::registered(UserId::new(1), "13800138000", "hash".into());
         assert_eq!(
-            user.public_json(),
-            json!({"uuid":1,"username":"新手咸鱼人员","avatarurl":"image/avatar/default.jpg","verified":0,"score":10,"info":"这家伙很懒，什么都没有写＞︿＜"})
+            serde_json::to_string(&user.public_view()).unwrap(),
+            json!({"uuid":1,"username":"新手咸鱼人员","avatarurl":"image/avatar/default.jpg","verified":0,"score":10,"info":"这家伙很懒，什么都没有写＞︿＜"}).to_string()
         );
-        let me = user.protected_json();
+        let me = serde_json::to_value(user.protected_view()).unwrap();
         assert_eq!(me["studentid"], "0");
         assert_eq!(me["idcard"], "");
         assert_eq!(me["phonenumber"], "13800138000");
@@ -139,7 +167,7 @@ mod tests {
 
     #[test]
     fn verified_follows_the_current_idcard() {
-        let mut user = User::registered(1, "1", "h".into());
+        let mut user = User::registered(UserId::new(1), "1", "h".into());
         user.idcard = "213170000".into();
         user.verified_idcard = "213170000".into();
         assert_eq!(user.verified(), 1);

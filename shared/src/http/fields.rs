@@ -93,10 +93,11 @@ impl Fields {
         self.integer(name)?.ok_or(ApiError::InvalidRequest)
     }
 
-    /// A positive id (`uuid`, `itemid`, …).
-    pub fn require_id(&self, name: &str) -> Result<i64, ApiError> {
+    /// A positive id (`uuid`, `itemid`, …), as the id type the caller names.
+    pub fn require_id<Id: From<i64>>(&self, name: &str) -> Result<Id, ApiError> {
         Some(self.require_integer(name)?)
             .filter(|id| *id > 0)
+            .map(Id::from)
             .ok_or(ApiError::InvalidRequest)
     }
 
@@ -220,9 +221,9 @@ mod tests {
     #[test]
     fn ids_are_positive() {
         let fields = json_fields(json!({"zero": 0, "minus": "-3", "ok": "12"}));
-        assert!(fields.require_id("zero").is_err());
-        assert!(fields.require_id("minus").is_err());
-        assert_eq!(fields.require_id("ok").unwrap(), 12);
+        assert!(fields.require_id::<i64>("zero").is_err());
+        assert!(fields.require_id::<i64>("minus").is_err());
+        assert_eq!(fields.require_id::<i64>("ok").unwrap(), 12);
     }
 
     #[test]

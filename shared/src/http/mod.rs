@@ -8,11 +8,13 @@ mod lambda;
 mod origin;
 mod reply;
 mod router;
+mod state;
 
 pub use auth::Authed;
 pub use client::ClientAddress;
 pub use fields::{Fields, FileField, MAX_BODY_BYTES};
 pub use lambda::run_lambda;
-pub use origin::PublicBaseUrl;
+pub use origin::{ConfiguredBaseUrl, PublicBaseUrl};
 pub use reply::{success, success_with};
 pub use router::{finish, path_id};
+pub use state::AppState;

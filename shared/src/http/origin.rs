@@ -1,7 +1,6 @@
 //! The base URL the caller reached the API at, for links the API mails out.
 
-use crate::app::App;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::HOST;
 use axum::http::request::Parts;
 use lambda_http::request::RequestContext;
@@ -13,17 +12,22 @@ use std::convert::Infallible;
 /// server has no such context and uses the `Host` header; `make run` sets `PUBLIC_BASE_URL`.
 pub struct PublicBaseUrl(pub String);
 
-impl FromRequestParts<App> for PublicBaseUrl {
+/// `PUBLIC_BASE_URL` as configured, from a router's state.
+#[derive(Clone, Debug, Default)]
+pub struct ConfiguredBaseUrl(pub Option<String>);
+
+impl<S> FromRequestParts<S> for PublicBaseUrl
+where
+    S: Send + Sync,
+    ConfiguredBaseUrl: FromRef<S>,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         let host = parts.headers.get(HOST).and_then(|host| host.to_str().ok());
         let context = parts.extensions.get::<RequestContext>();
-        Ok(Self(public_base_url(
-            app.config.public_base_url.as_deref(),
-            context,
-            host,
-        )))
+        let configured = ConfiguredBaseUrl::from_ref(state);
+        Ok(Self(public_base_url(configured.0.as_deref(), context, host)))
     }
 }
 

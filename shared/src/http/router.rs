@@ -20,11 +20,12 @@ async fn unknown_route() -> ApiError {
 }
 
 /// A positive integer path segment (`/user/{uuid}`, `/item/{itemid}`).
-pub fn path_id(segment: &str) -> Result<i64, ApiError> {
+pub fn path_id<Id: From<i64>>(segment: &str) -> Result<Id, ApiError> {
     segment
         .trim()
         .parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
+        .map(Id::from)
         .ok_or(ApiError::InvalidRequest)
 }

@@ -6,6 +6,7 @@
 use foof_shared::aws::aws_calls;
 use foof_shared::clock::SystemClock;
 use foof_shared::config::{Config, JwtSecret};
+use foof_shared::domain::ids::UserId;
 use foof_shared::domain::tokens::TokenService;
 use foof_tests::{Exclusive, TestApp, TestUser, item_form};
 use serde_json::json;
@@ -36,7 +37,7 @@ fn token_of_a_missing_user() -> String {
         config.mail_token_lifetime,
         Arc::new(SystemClock),
     );
-    tokens.issue_login(i64::from(i32::MAX))
+    tokens.issue_login(UserId::new(i64::from(i32::MAX)))
 }
 
 async fn title_of(app: &TestApp, itemid: i64) -> String {

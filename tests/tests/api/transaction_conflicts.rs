@@ -3,9 +3,10 @@
 //! talk to it with the real SDK client.
 
 use axum::http::{HeaderMap, StatusCode, header::CONTENT_TYPE};
-use foof_shared::app::{App, Services};
+use foof_shared::app::Adapters;
 use foof_shared::clock::SystemClock;
 use foof_shared::config::Config;
+use foof_shared::domain::ids::{ItemId, UserId};
 use foof_shared::domain::item::{Item, ItemDetails};
 use foof_shared::ports::{BackendError, Created};
 use serde_json::{Value, json};
@@ -72,23 +73,23 @@ async fn scripted_dynamodb(steps: Vec<Step>) -> (String, Arc<Script>) {
     (format!("http://{address}"), script)
 }
 
-async fn services_over(endpoint: String) -> App {
+async fn adapters_over(endpoint: String) -> Adapters {
     let mut config = Config::from_env().expect("configuration");
     config.endpoints.dynamodb = Some(endpoint);
-    Services::from_config(config, Arc::new(SystemClock))
+    Adapters::from_config(config, Arc::new(SystemClock))
         .await
-        .expect("services start")
+        .expect("adapters start")
 }
 
 fn draft() -> Item {
     let details = ItemDetails {
         title: Some("自行车".into()),
-        kind: Some(1),
+        category: Some(1),
         price: Some(50.0),
-        depreciatione: Some(80),
+        condition: Some(80),
         note: Some("n".into()),
     };
-    Item::new_post(0, 1, details, 1).unwrap()
+    Item::new_post(ItemId::new(0), UserId::new(1), details, 1).unwrap()
 }
 
 #[tokio::test]
@@ -99,17 +100,17 @@ async fn an_id_reservation_waits_out_a_transaction_holding_the_counter() {
         ("UpdateItem", 200, counter_value(42)),
     ])
     .await;
-    let app = services_over(endpoint).await;
-    assert_eq!(app.ids.next_id("chats").await.unwrap(), 42);
+    let adapters = adapters_over(endpoint).await;
+    assert_eq!(adapters.ids().next_id("chats").await.unwrap(), 42);
     assert_eq!(script.received.lock().unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn an_id_reservation_gives_up_when_the_counter_stays_held() {
     let (endpoint, script) = scripted_dynamodb(vec![("UpdateItem", 400, conflict_exception()); 5]).await;
-    let app = services_over(endpoint).await;
+    let adapters = adapters_over(endpoint).await;
     assert!(matches!(
-        app.ids.next_id("chats").await,
+        adapters.ids().next_id("chats").await,
         Err(BackendError::Unavailable(_))
     ));
     assert_eq!(
@@ -138,9 +139,10 @@ async fn an_add_whose_claim_meets_another_transaction_reserves_its_id_instead() 
         ("TransactWriteItems", 200, json!({})),
     ])
     .await;
-    let app = services_over(endpoint).await;
-    assert_eq!(app.items.create(&draft()).await.unwrap(), Created::Done(7));
-    assert_eq!(app.items.create(&draft()).await.unwrap(), Created::Done(9));
+    let adapters = adapters_over(endpoint).await;
+    let items = adapters.items();
+    assert_eq!(items.create(&draft()).await.unwrap(), Created::Done(ItemId::new(7)));
+    assert_eq!(items.create(&draft()).await.unwrap(), Created::Done(ItemId::new(9)));
     let received = script.received.lock().unwrap().clone();
     assert_eq!(
         received,

@@ -1,0 +1,25 @@
+//! The chats group's failures, and the spec's reply for each.
+
+use foof_shared::ApiError;
+use foof_shared::ports::BackendError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ChatError {
+    #[error("malformed or missing input")]
+    InvalidRequest,
+    #[error("the recipient does not exist")]
+    NoSuchUser,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl From<ChatError> for ApiError {
+    fn from(error: ChatError) -> Self {
+        match error {
+            ChatError::InvalidRequest => ApiError::InvalidRequest,
+            ChatError::NoSuchUser => ApiError::Failure("no such user"),
+            ChatError::Backend(cause) => ApiError::Backend(cause),
+        }
+    }
+}
