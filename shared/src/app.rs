@@ -2,14 +2,14 @@
 //! takes from it only the adapters it uses, so a function constructs nothing it does not call,
 //! and only functions that verify login tokens read the JWT secret.
 
-use crate::aws::{self, AwsClients};
-use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, JwtSecret};
-use crate::domain::tokens::TokenService;
-use crate::ports::{
+use foof_aws::{self as aws, AwsClients};
+use foof_domain::clock::{Clock, SystemClock};
+use foof_domain::ports::{
     CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, RateLimiter, SearchIndex,
     SmsSender, UserStore,
 };
+use foof_domain::tokens::TokenService;
 use std::sync::Arc;
 
 pub struct Adapters {
@@ -50,12 +50,15 @@ impl Adapters {
     }
 
     async fn build(config: Config, clock: Arc<dyn Clock>, login_tokens: LoginTokens) -> Result<Self, StartupError> {
-        let clients = AwsClients::load(&config).await;
+        let clients = AwsClients::load(&config.endpoints, config.custom_endpoint).await;
         let secret = match login_tokens {
             LoginTokens::Verified => jwt_secret(&config, &clients).await?,
             LoginTokens::NotUsed => random_secret(),
         };
-        let ids = Arc::new(aws::DynamoIds::new(clients.dynamodb.clone(), config.table("counters")));
+        let ids = Arc::new(aws::DynamoIds::new(
+            clients.dynamodb.clone(),
+            config.tables.name("counters"),
+        ));
         Ok(Self {
             config,
             clock,
@@ -92,31 +95,54 @@ impl Adapters {
     }
 
     pub fn users(&self) -> Arc<dyn UserStore> {
-        Arc::new(aws::DynamoUsers::new(self.dynamodb(), &self.config))
+        Arc::new(aws::DynamoUsers::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+        ))
     }
 
     pub fn items(&self) -> Arc<dyn ItemStore> {
-        Arc::new(aws::DynamoItems::new(self.dynamodb(), &self.config, self.ids()))
+        Arc::new(aws::DynamoItems::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+            self.ids(),
+        ))
     }
 
     pub fn favorites(&self) -> Arc<dyn FavoriteStore> {
-        Arc::new(aws::DynamoFavorites::new(self.dynamodb(), &self.config, self.ids()))
+        Arc::new(aws::DynamoFavorites::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+            self.ids(),
+        ))
     }
 
     pub fn messages(&self) -> Arc<dyn MessageStore> {
-        Arc::new(aws::DynamoMessages::new(self.dynamodb(), &self.config))
+        Arc::new(aws::DynamoMessages::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+        ))
     }
 
     pub fn search_index(&self) -> Arc<dyn SearchIndex> {
-        Arc::new(aws::DynamoSearchIndex::new(self.dynamodb(), &self.config))
+        Arc::new(aws::DynamoSearchIndex::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+        ))
     }
 
     pub fn limits(&self) -> Arc<dyn RateLimiter> {
-        Arc::new(aws::DynamoLimits::new(self.dynamodb(), &self.config))
+        Arc::new(aws::DynamoLimits::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+        ))
     }
 
     pub fn codes(&self) -> Arc<dyn CodeStore> {
-        Arc::new(aws::DynamoCodes::new(self.dynamodb(), self.config.table("codes")))
+        Arc::new(aws::DynamoCodes::new(
+            self.clients.dynamodb.clone(),
+            self.config.tables.name("codes"),
+        ))
     }
 
     pub fn sms(&self) -> Arc<dyn SmsSender> {
@@ -135,10 +161,6 @@ impl Adapters {
             self.clients.s3.clone(),
             self.config.images_bucket.clone(),
         ))
-    }
-
-    fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        self.clients.dynamodb.clone()
     }
 }
 
@@ -160,5 +182,5 @@ async fn jwt_secret(config: &Config, clients: &AwsClients) -> Result<Vec<u8>, St
 }
 
 fn random_secret() -> Vec<u8> {
-    crate::domain::random::bytes::<32>().to_vec()
+    foof_domain::random::bytes::<32>().to_vec()
 }

@@ -1,8 +1,9 @@
 //! Configuration, read from the environment once per container (cold start).
 
-use crate::domain::codes::CodePolicy;
-use crate::domain::phone::{InvalidCallingCodes, SmsCountries};
-use crate::ports::Limit;
+use foof_aws::{EndpointOverrides, Tables};
+use foof_domain::codes::CodePolicy;
+use foof_domain::phone::{InvalidCallingCodes, SmsCountries};
+use foof_domain::ports::Limit;
 use std::env;
 use std::time::Duration;
 use thiserror::Error;
@@ -28,8 +29,8 @@ pub enum JwtSecret {
 
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Prefix of every table name (`{prefix}-users`, …); the stack name on AWS.
-    pub table_prefix: String,
+    /// The table names (`{TABLE_PREFIX}-users`, …); the prefix is the stack name on AWS.
+    pub tables: Tables,
     pub images_bucket: String,
     /// Base of the links in verification mail; `None`: the domain the request came in on.
     pub public_base_url: Option<String>,
@@ -59,13 +60,6 @@ pub struct AbuseLimits {
     pub failed_logins: Limit,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct EndpointOverrides {
-    pub dynamodb: Option<String>,
-    /// S3, SES and SNS.
-    pub others: Option<String>,
-}
-
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let jwt_secret = match (non_empty("JWT_SECRET"), non_empty("JWT_SECRET_PARAMETER")) {
@@ -74,7 +68,7 @@ impl Config {
             (None, None) => JwtSecret::Generated,
         };
         Ok(Self {
-            table_prefix: text("TABLE_PREFIX", "foof"),
+            tables: Tables::with_prefix(text("TABLE_PREFIX", "foof")),
             images_bucket: text("IMAGES_BUCKET", "foof-images"),
             public_base_url: non_empty("PUBLIC_BASE_URL").map(|url| url.trim_end_matches('/').to_owned()),
             mail_from: text("MAIL_FROM", "noreply@foof.local"),
@@ -108,10 +102,6 @@ impl Config {
                 others: non_empty("EMULATOR_ENDPOINT_URL"),
             },
         })
-    }
-
-    pub fn table(&self, name: &str) -> String {
-        format!("{}-{name}", self.table_prefix)
     }
 }
 

@@ -3,10 +3,10 @@
 //! Business failures are HTTP 200 with `{"status":"failure","info":"…"}` (the client reads only
 //! JSON bodies); auth failures 403; backend faults 503. Never a 500.
 
-use crate::ports::BackendError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use foof_domain::ports::BackendError;
 use serde_json::json;
 use thiserror::Error;
 

@@ -1,6 +1,6 @@
 //! The integration tests are one binary (`tests/tests/api`): its tests run in parallel threads of
 //! one process, against one pair of emulators. A test that needs both to itself (it reads the
-//! process-wide AWS call counter, `foof_shared::aws::aws_calls`, or needs consecutive ids from
+//! process-wide AWS call counter, `foof_aws::aws_calls`, or needs consecutive ids from
 //! the shared id counters) takes [`Exclusive`] first thing; every [`TestApp`](crate::TestApp)
 //! server, and a [`Shared`] claim in any test that calls AWS without one, holds it off. libtest
 //! runs each test on a thread of its own and `#[tokio::test]` keeps the test's servers on that

@@ -10,8 +10,8 @@ pub use exclusive::{Exclusive, Shared};
 pub use outbox::{Mail, Outbox};
 pub use runtime_stub::{Invocation, RuntimeApiStub};
 
+use foof_domain::clock::ManualClock;
 use foof_shared::app::Adapters;
-use foof_shared::clock::ManualClock;
 use foof_shared::config::Config;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -216,7 +216,7 @@ impl TestApp {
             .assert_success();
         let messages = self.outbox.await_sms(&e164(phone), before + 1).await;
         assert_eq!(messages.len(), before + 1, "exactly one SMS per code request");
-        foof_shared::domain::codes::code_in_sms(messages.last().unwrap())
+        foof_domain::codes::code_in_sms(messages.last().unwrap())
             .expect("the SMS carries a code")
             .to_owned()
     }
@@ -279,10 +279,7 @@ pub fn item_form(token: &str, changes: Value) -> Value {
 
 /// The E.164 form of a test phone (they are all 11-digit Chinese mobiles).
 pub fn e164(phone: &str) -> String {
-    foof_shared::domain::phone::PhoneNumber::parse(phone)
-        .unwrap()
-        .e164()
-        .to_owned()
+    foof_domain::phone::PhoneNumber::parse(phone).unwrap().e164().to_owned()
 }
 
 /// A local address where nothing listens: connections are refused at once.

@@ -1,7 +1,7 @@
 //! The chats group's failures, and the spec's reply for each.
 
+use foof_domain::ports::BackendError;
 use foof_shared::ApiError;
-use foof_shared::ports::BackendError;
 use thiserror::Error;
 
 #[derive(Debug, Error)]

@@ -1,10 +1,10 @@
 //! Sending and fetching messages.
 
 use crate::error::ChatError;
-use foof_shared::clock::Clock;
-use foof_shared::domain::ids::{MessageId, UserId};
-use foof_shared::domain::message::{Message, Page};
-use foof_shared::ports::{IdAllocator, MessageStore, Written};
+use foof_domain::clock::Clock;
+use foof_domain::ids::{MessageId, UserId};
+use foof_domain::message::{Message, Page};
+use foof_domain::ports::{IdAllocator, MessageStore, Written};
 use std::sync::Arc;
 
 /// The chats group's use cases.

@@ -9,10 +9,10 @@ pub use inbox::Chats;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use foof_domain::ids::MessageId;
+use foof_domain::message::{MAX_PAGE, Message, Page};
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
-use foof_shared::domain::ids::MessageId;
-use foof_shared::domain::message::{MAX_PAGE, Message, Page};
 use foof_shared::http::{AppState, Authed, Fields, success};
 use serde_json::{Value, json};
 

@@ -4,11 +4,11 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use foof_domain::ids::ItemId;
+use foof_domain::ports::{Favorite, FavoriteStore};
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
-use foof_shared::domain::ids::ItemId;
 use foof_shared::http::{AppState, Authed, Fields, success};
-use foof_shared::ports::{Favorite, FavoriteStore};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashSet;

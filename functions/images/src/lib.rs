@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use foof_domain::images::ImageKind;
+use foof_domain::ports::ObjectStore;
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
-use foof_shared::images::ImageKind;
-use foof_shared::ports::ObjectStore;
 use std::sync::Arc;
 
 pub fn router(adapters: &Adapters) -> Router {

@@ -1,8 +1,8 @@
 //! The items group's failures, and the spec's reply for each.
 
+use foof_domain::item::InvalidItem;
+use foof_domain::ports::BackendError;
 use foof_shared::ApiError;
-use foof_shared::domain::item::InvalidItem;
-use foof_shared::ports::BackendError;
 use thiserror::Error;
 
 #[derive(Debug, Error)]

@@ -3,8 +3,8 @@
 use crate::ItemsState;
 use axum::Json;
 use axum::extract::{Path, State};
+use foof_domain::item::ItemDetails;
 use foof_shared::ApiError;
-use foof_shared::domain::item::ItemDetails;
 use foof_shared::http::{Authed, Fields, path_id, success, success_with};
 use serde_json::{Value, json};
 

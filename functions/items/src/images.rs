@@ -3,10 +3,10 @@
 //! removed, so a failure at any step leaves the old pictures and `imgurl` intact.
 
 use crate::error::ItemError;
-use foof_shared::domain::ids::{ItemId, UserId};
-use foof_shared::domain::item::{MAX_IMAGES, join_image_paths};
-use foof_shared::images::{CleanImage, sanitize};
-use foof_shared::ports::{ItemStore, ObjectStore, OwnerWrite};
+use foof_domain::ids::{ItemId, UserId};
+use foof_domain::images::{CleanImage, sanitize};
+use foof_domain::item::{MAX_IMAGES, join_image_paths};
+use foof_domain::ports::{ItemStore, ObjectStore, OwnerWrite};
 use futures_util::future::{join_all, try_join_all};
 use std::sync::Arc;
 
@@ -103,9 +103,9 @@ impl ItemImages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foof_shared::domain::item::{DEFAULT_IMAGE, Item, Sold};
-    use foof_shared::domain::user::User;
-    use foof_shared::memory::{InMemory, Objects};
+    use foof_domain::item::{DEFAULT_IMAGE, Item, Sold};
+    use foof_domain::memory::{InMemory, Objects};
+    use foof_domain::user::User;
 
     const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
     const PNG: &[u8] = include_bytes!("../../../shared/fixtures/with-text.png");

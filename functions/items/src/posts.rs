@@ -1,9 +1,9 @@
 //! Posting, editing and deleting items.
 
 use crate::error::ItemError;
-use foof_shared::domain::ids::{ItemId, UserId};
-use foof_shared::domain::item::{Item, ItemDetails};
-use foof_shared::ports::{Created, FavoriteStore, ItemStore, OwnerWrite};
+use foof_domain::ids::{ItemId, UserId};
+use foof_domain::item::{Item, ItemDetails};
+use foof_domain::ports::{Created, FavoriteStore, ItemStore, OwnerWrite};
 use std::sync::Arc;
 
 /// The use cases on posts, over the stores they touch.
@@ -53,9 +53,9 @@ impl Posts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foof_shared::domain::item::{DEFAULT_IMAGE, Sold};
-    use foof_shared::domain::user::User;
-    use foof_shared::memory::InMemory;
+    use foof_domain::item::{DEFAULT_IMAGE, Sold};
+    use foof_domain::memory::InMemory;
+    use foof_domain::user::User;
 
     const OWNER: UserId = UserId::new(1);
     const FAN: UserId = UserId::new(2);

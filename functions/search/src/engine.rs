@@ -1,9 +1,9 @@
 //! A query: the postings of its terms (one parallel Query each) and the corpus size (one
 //! GetItem) together, BM25 in memory, then the top documents in one BatchGetItem per 100.
 
-use foof_shared::domain::ids::{ItemId, UserId};
-use foof_shared::domain::search::{Corpus, query_terms, rank};
-use foof_shared::ports::{BackendError, IdAllocator, ItemStore, SearchIndex, UserStore};
+use foof_domain::ids::{ItemId, UserId};
+use foof_domain::ports::{BackendError, IdAllocator, ItemStore, SearchIndex, UserStore};
+use foof_domain::search::{Corpus, query_terms, rank};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;

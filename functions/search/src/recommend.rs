@@ -2,9 +2,9 @@
 //! item id range read with one BatchGetItem: no scan, two calls whatever the table's size.
 
 use crate::engine::Search;
-use foof_shared::domain::ids::{ItemId, UserId};
-use foof_shared::domain::random;
-use foof_shared::ports::BackendError;
+use foof_domain::ids::{ItemId, UserId};
+use foof_domain::ports::BackendError;
+use foof_domain::random;
 
 pub const RECOMMENDATIONS: usize = 10;
 /// Ids sampled per request; live items are most of a marketplace, so 40 usually yield 10.

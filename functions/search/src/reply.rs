@@ -2,7 +2,7 @@
 //! contract, and serializing it directly builds no intermediate JSON tree per hit.
 
 use crate::engine::{Found, Hit, Source};
-use foof_shared::domain::search::Corpus;
+use foof_domain::search::Corpus;
 use serde::Serialize;
 
 #[derive(Serialize)]

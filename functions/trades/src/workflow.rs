@@ -2,9 +2,9 @@
 //! only picks the move and the reply; the conditional write decides races.
 
 use crate::error::TradeError;
-use foof_shared::domain::ids::{ItemId, MessageId, UserId};
-use foof_shared::domain::item::Item;
-use foof_shared::ports::{ItemStore, MessageRemoval, MessageStore, Reservation, Written};
+use foof_domain::ids::{ItemId, MessageId, UserId};
+use foof_domain::item::Item;
+use foof_domain::ports::{ItemStore, MessageRemoval, MessageStore, Reservation, Written};
 use std::sync::Arc;
 
 /// The trades group's use cases, over the two stores they touch.
@@ -87,11 +87,11 @@ impl Trades {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foof_shared::domain::item::{DEFAULT_IMAGE, ItemDetails, Listing, Sold, Transition};
-    use foof_shared::domain::message::{Message, MessageKind};
-    use foof_shared::domain::user::User;
-    use foof_shared::memory::InMemory;
-    use foof_shared::ports::{BackendResult, Created, OwnerWrite};
+    use foof_domain::item::{DEFAULT_IMAGE, ItemDetails, Listing, Sold, Transition};
+    use foof_domain::memory::InMemory;
+    use foof_domain::message::{Message, MessageKind};
+    use foof_domain::ports::{BackendResult, Created, OwnerWrite};
+    use foof_domain::user::User;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const SELLER: UserId = UserId::new(1);

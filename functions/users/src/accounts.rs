@@ -1,15 +1,15 @@
 //! Accounts: verification codes, registration, login and password reset.
 
 use crate::error::UserError;
-use foof_shared::clock::Clock;
+use foof_domain::clock::Clock;
+use foof_domain::codes::{CodePolicy, code_digest, generate_code, sms_text};
+use foof_domain::ids::UserId;
+use foof_domain::password::{MAX_PASSWORD_LEN, hash_password, verify_password};
+use foof_domain::phone::{PhoneNumber, SmsCountries};
+use foof_domain::ports::{CodeCheck, CodeIssue, CodeStore, IdAllocator, RateLimiter, SmsSender, UserStore, Written};
+use foof_domain::tokens::TokenService;
+use foof_domain::user::{ProfileChanges, User};
 use foof_shared::config::AbuseLimits;
-use foof_shared::domain::codes::{CodePolicy, code_digest, generate_code, sms_text};
-use foof_shared::domain::ids::UserId;
-use foof_shared::domain::password::{MAX_PASSWORD_LEN, hash_password, verify_password};
-use foof_shared::domain::phone::{PhoneNumber, SmsCountries};
-use foof_shared::domain::tokens::TokenService;
-use foof_shared::domain::user::{ProfileChanges, User};
-use foof_shared::ports::{CodeCheck, CodeIssue, CodeStore, IdAllocator, RateLimiter, SmsSender, UserStore, Written};
 use std::sync::Arc;
 
 /// The rules accounts follow, from the configuration.
@@ -181,10 +181,10 @@ impl Accounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foof_shared::clock::ManualClock;
-    use foof_shared::domain::codes::code_in_sms;
-    use foof_shared::memory::{InMemory, Outbox};
-    use foof_shared::ports::Limit;
+    use foof_domain::clock::ManualClock;
+    use foof_domain::codes::code_in_sms;
+    use foof_domain::memory::{InMemory, Outbox};
+    use foof_domain::ports::Limit;
     use std::time::Duration;
 
     const PHONE: &str = "13800138000";

@@ -1,9 +1,9 @@
 //! What the users group reads from a request, checked into domain values.
 
 use crate::accounts::checked_password;
+use foof_domain::phone::PhoneNumber;
+use foof_domain::user::{ProfileChanges, limits, valid_idcard, valid_text};
 use foof_shared::ApiError;
-use foof_shared::domain::phone::PhoneNumber;
-use foof_shared::domain::user::{ProfileChanges, limits, valid_idcard, valid_text};
 use foof_shared::http::Fields;
 
 pub fn phone(raw: &str) -> Result<PhoneNumber, ApiError> {

@@ -3,8 +3,8 @@
 use crate::{UsersState, forms};
 use axum::Json;
 use axum::extract::{Path, State};
+use foof_domain::item::Item;
 use foof_shared::ApiError;
-use foof_shared::domain::item::Item;
 use foof_shared::http::{Authed, ClientAddress, Fields, PublicBaseUrl, path_id, success, success_with};
 use serde_json::{Value, json};
 

@@ -15,8 +15,8 @@ pub use profile::Profiles;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
+use foof_domain::tokens::TokenService;
 use foof_shared::app::Adapters;
-use foof_shared::domain::tokens::TokenService;
 use foof_shared::http::ConfiguredBaseUrl;
 use std::sync::Arc;
 

@@ -1,10 +1,10 @@
 //! Campus identity: a link mailed to `{idcard}@{MAIL_DOMAIN}` proves the idcard.
 
 use crate::error::UserError;
-use foof_shared::domain::ids::UserId;
-use foof_shared::domain::tokens::TokenService;
-use foof_shared::domain::user::valid_idcard;
-use foof_shared::ports::{Mailer, UserStore, Written};
+use foof_domain::ids::UserId;
+use foof_domain::ports::{Mailer, UserStore, Written};
+use foof_domain::tokens::TokenService;
+use foof_domain::user::valid_idcard;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,9 +68,9 @@ impl MailVerification {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foof_shared::clock::ManualClock;
-    use foof_shared::domain::user::User;
-    use foof_shared::memory::{InMemory, Outbox};
+    use foof_domain::clock::ManualClock;
+    use foof_domain::memory::{InMemory, Outbox};
+    use foof_domain::user::User;
 
     const ME: UserId = UserId::new(1);
     const NOBODY: UserId = UserId::new(99);

@@ -2,11 +2,11 @@
 
 use crate::accounts::hash_off_thread;
 use crate::error::UserError;
-use foof_shared::domain::ids::UserId;
-use foof_shared::domain::item::Item;
-use foof_shared::domain::user::{DEFAULT_AVATAR, ProfileChanges, User};
-use foof_shared::images::sanitize;
-use foof_shared::ports::{ItemStore, ObjectStore, UserStore, Written};
+use foof_domain::ids::UserId;
+use foof_domain::images::sanitize;
+use foof_domain::item::Item;
+use foof_domain::ports::{ItemStore, ObjectStore, UserStore, Written};
+use foof_domain::user::{DEFAULT_AVATAR, ProfileChanges, User};
 use std::sync::Arc;
 
 pub struct Profiles {
@@ -85,10 +85,10 @@ impl Profiles {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foof_shared::domain::ids::ItemId;
-    use foof_shared::domain::item::{DEFAULT_IMAGE, Sold};
-    use foof_shared::domain::password::verify_password;
-    use foof_shared::memory::{InMemory, Objects};
+    use foof_domain::ids::ItemId;
+    use foof_domain::item::{DEFAULT_IMAGE, Sold};
+    use foof_domain::memory::{InMemory, Objects};
+    use foof_domain::password::verify_password;
 
     const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
     const PNG: &[u8] = include_bytes!("../../../shared/fixtures/with-text.png");

@@ -1,11 +1,11 @@
 //! The login token, from `Authorization: Bearer …` or the body field `token` (any format).
 
 use super::fields::Fields;
-use crate::domain::ids::UserId;
-use crate::domain::tokens::TokenService;
 use crate::error::ApiError;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::header::AUTHORIZATION;
+use foof_domain::ids::UserId;
+use foof_domain::tokens::TokenService;
 use std::sync::Arc;
 
 /// A request whose login token is valid, with its parsed fields. It proves only the token; an

@@ -1,8 +1,8 @@
 //! What a router is built on: the function's use cases, and the token service `Authed`
 //! checks logins with.
 
-use crate::domain::tokens::TokenService;
 use axum::extract::FromRef;
+use foof_domain::tokens::TokenService;
 use std::ops::Deref;
 use std::sync::Arc;
 

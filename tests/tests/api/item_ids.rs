@@ -3,11 +3,11 @@
 //! process-wide and the ids come from the shared item counter, so the test takes
 //! `Exclusive`: no other test runs beside it.
 
-use foof_shared::aws::aws_calls;
-use foof_shared::clock::SystemClock;
+use foof_aws::aws_calls;
+use foof_domain::clock::SystemClock;
+use foof_domain::ids::UserId;
+use foof_domain::tokens::TokenService;
 use foof_shared::config::{Config, JwtSecret};
-use foof_shared::domain::ids::UserId;
-use foof_shared::domain::tokens::TokenService;
 use foof_tests::{Exclusive, TestApp, TestUser, item_form};
 use serde_json::json;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! /item/search and /recommend/{uuid} over HTTP against the emulators. Every test writes words
 //! of its own (a random tag) so it finds only its own documents in the shared tables.
 
-use foof_shared::domain::search::MAX_POSTINGS_PER_TERM;
+use foof_domain::search::MAX_POSTINGS_PER_TERM;
 use foof_tests::{TestApp, TestUser, unique_phone};
 use serde_json::{Value, json};
 

@@ -3,12 +3,12 @@
 //! talk to it with the real SDK client.
 
 use axum::http::{HeaderMap, StatusCode, header::CONTENT_TYPE};
+use foof_domain::clock::SystemClock;
+use foof_domain::ids::{ItemId, UserId};
+use foof_domain::item::{Item, ItemDetails};
+use foof_domain::ports::{BackendError, Created};
 use foof_shared::app::Adapters;
-use foof_shared::clock::SystemClock;
 use foof_shared::config::Config;
-use foof_shared::domain::ids::{ItemId, UserId};
-use foof_shared::domain::item::{Item, ItemDetails};
-use foof_shared::ports::{BackendError, Created};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

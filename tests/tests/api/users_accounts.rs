@@ -1,7 +1,7 @@
 //! /user/requirecode, /user/register, /user/login and /user/reset, over HTTP against the
 //! emulators; codes are read back from the SMS the emulator received.
 
-use foof_shared::domain::phone::SmsCountries;
+use foof_domain::phone::SmsCountries;
 use foof_tests::{CLIENT_PASSWORD, OTHER_PASSWORD, TestApp, e164, unique_phone};
 use futures_util::future::join_all;
 use serde_json::json;
@@ -15,7 +15,7 @@ async fn requirecode_sends_a_six_digit_code_by_sms_and_returns_only_success() {
     reply.assert_success();
     let sms = app.outbox.await_sms(&format!("+86{phone}"), 1).await;
     assert_eq!(sms.len(), 1);
-    let code = foof_shared::domain::codes::code_in_sms(&sms[0]).unwrap();
+    let code = foof_domain::codes::code_in_sms(&sms[0]).unwrap();
     assert_eq!(code.len(), 6);
     assert!(!reply.body.to_string().contains(code));
 }

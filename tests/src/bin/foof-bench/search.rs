@@ -1,7 +1,7 @@
 //! Search over a seeded corpus of realistic second-hand titles: latency and DynamoDB calls per
 //! query at each corpus size.
 
-use foof_shared::aws::aws_calls;
+use foof_aws::aws_calls;
 use foof_tests::TestApp;
 use futures_util::stream::{self, StreamExt};
 use serde_json::json;

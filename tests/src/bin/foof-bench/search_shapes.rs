@@ -3,8 +3,8 @@
 //! listings, so every term reads its full 200 postings), on the same release dev server.
 
 use crate::warm::ProcessCpu;
-use foof_shared::aws::aws_calls;
-use foof_shared::domain::search::query_terms;
+use foof_aws::aws_calls;
+use foof_domain::search::query_terms;
 use foof_tests::TestApp;
 use serde_json::{Value, json};
 

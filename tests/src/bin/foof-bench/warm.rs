@@ -2,8 +2,8 @@
 //! alone), and AWS calls per request counted in-process by the SDK interceptor.
 
 use crate::search_shapes::ShapeRow;
-use foof_shared::aws::aws_calls;
-use foof_shared::domain::search::query_terms;
+use foof_aws::aws_calls;
+use foof_domain::search::query_terms;
 use foof_tests::{Outbox, TestApp, TestUser};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -154,7 +154,7 @@ pub async fn measure(devserver: &Path) -> (Vec<Warm>, Vec<ShapeRow>) {
     let remote = TestApp {
         base,
         http: reqwest::Client::new(),
-        clock: Arc::new(foof_shared::clock::ManualClock::starting_now()),
+        clock: Arc::new(foof_domain::clock::ManualClock::starting_now()),
         outbox: Outbox::new(foof_tests::emulator_endpoint()),
     };
     let local = TestApp::spawn().await;

@@ -1,0 +1,340 @@
+//! Items in DynamoDB: `{prefix}-items` keyed by `itemid`, with the GSIs `by-owner`
+//! (`uuid`, `itemid`) for published lists and the sparse `by-buyer` (`to`, `itemid`) for
+//! bought lists: `to` is stored only while an item has a counter-party.
+
+use super::attributes::{Row, n, s};
+use super::batch::{get_by_ids, get_one};
+use super::claims::IdClaims;
+use super::errors::Built;
+use super::item_rows::{
+    BUYER, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row, price_value,
+    sold_value,
+};
+use super::posting_rows::posting_changes;
+use super::query::query_all;
+use super::transact::{transact, user_exists};
+use super::update::{ConditionalUpdate, Updated};
+use crate::Tables;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use foof_domain::ids::{ItemId, UserId};
+use foof_domain::item::{Item, ItemDetails, Listing, Transition};
+use foof_domain::ports::{BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written};
+use foof_domain::search::{Corpus, DocumentTerms, document_terms};
+use std::sync::Arc;
+
+/// Attempts of a read-then-transact write that lost a race (the item changed in between).
+const ATTEMPTS: usize = 3;
+
+/// Holds while the item exists, is `:owner`'s and is not deleted.
+const OWNED_AND_LIVE: &str = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false";
+
+pub struct DynamoItems {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    users: String,
+    postings: String,
+    ids: IdClaims,
+}
+
+fn item_terms(item: &Item) -> DocumentTerms {
+    document_terms(&item.title, &item.note)
+}
+
+/// Why an owner-only conditional write was refused, from the item as it was.
+fn refusal(old: &Row, owner: UserId) -> BackendResult<OwnerWrite> {
+    if old.is_empty() {
+        return Ok(OwnerWrite::Missing);
+    }
+    let item = item_from_row(old)?;
+    Ok(if item.deleted {
+        OwnerWrite::Missing
+    } else if item.owner != owner {
+        OwnerWrite::NotOwner
+    } else {
+        OwnerWrite::Stale
+    })
+}
+
+impl DynamoItems {
+    pub fn new(client: aws_sdk_dynamodb::Client, tables: &Tables, ids: Arc<dyn IdAllocator>) -> Self {
+        Self {
+            ids: IdClaims::new(client.clone(), tables.name("counters"), "items", ids),
+            client,
+            table: tables.name("items"),
+            users: tables.name("users"),
+            postings: tables.name("postings"),
+        }
+    }
+
+    /// `update` on item `item`, keyed and conditioned in the one way this table is written.
+    fn update(&self, item: ItemId, update: impl Into<String>) -> ConditionalUpdate {
+        ConditionalUpdate::new(&self.table, ITEM_ID, n(item.get()), update)
+    }
+
+    /// `SET` on a live item of `owner`, under an extra `condition` if given.
+    async fn owner_update(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        sets: &[(&str, AttributeValue)],
+        condition: Option<(&str, &str, AttributeValue)>,
+    ) -> BackendResult<OwnerWrite> {
+        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(item.get()), sets)
+            .name("#owner", OWNER)
+            .value(":owner", n(owner.get()))
+            .value(":false", AttributeValue::Bool(false));
+        let update = match condition {
+            Some((extra, placeholder, value)) => update
+                .when(format!("{OWNED_AND_LIVE} AND {extra}"))
+                .value(placeholder, value),
+            None => update.when(OWNED_AND_LIVE),
+        };
+        match update.send(&self.client).await? {
+            Updated::Applied(_) => Ok(OwnerWrite::Done),
+            Updated::Refused(old) => refusal(&old, owner),
+        }
+    }
+
+    /// Changes `sets` on the item as read in `current` (re-checked in the condition: owner, not
+    /// deleted, same title and note) and moves its postings to `new_terms`, in one transaction.
+    /// `Ok(false)` when the item changed in between.
+    async fn transact_indexed(
+        &self,
+        current: &Item,
+        sets: &[(&str, AttributeValue)],
+        new_terms: &DocumentTerms,
+    ) -> BackendResult<bool> {
+        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(current.id.get()), sets)
+            .when(format!("{OWNED_AND_LIVE} AND title = :title AND note = :note"))
+            .name("#owner", OWNER)
+            .value(":owner", n(current.owner.get()))
+            .value(":false", AttributeValue::Bool(false))
+            .value(":title", s(&current.title))
+            .value(":note", s(&current.note));
+        let mut writes = vec![update.into_step()?];
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Goods,
+            current.id.get(),
+            &item_terms(current),
+            new_terms,
+        )?);
+        Ok(transact(&self.client, writes).await?.is_none())
+    }
+
+    /// The item if it is `owner`'s and not deleted, or why not.
+    async fn owned(&self, item: ItemId, owner: UserId) -> BackendResult<Result<Item, OwnerWrite>> {
+        Ok(match self.get(item).await? {
+            None => Err(OwnerWrite::Missing),
+            Some(item) if item.deleted => Err(OwnerWrite::Missing),
+            Some(item) if item.owner != owner => Err(OwnerWrite::NotOwner),
+            Some(item) => Ok(item),
+        })
+    }
+
+    async fn query_index(&self, index: &str, key: &str, user: UserId) -> BackendResult<Vec<Item>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#key = :value")
+            .filter_expression("deleted = :false")
+            .expression_attribute_names("#key", key)
+            .expression_attribute_values(":value", n(user.get()))
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        query_all(query).await?.iter().map(item_from_row).collect()
+    }
+
+    /// A trade move on item `item`, applied only while it is in the move's `from` state and
+    /// `condition` holds.
+    fn trade_move(&self, item: ItemId, moving: Transition, update: &str, condition: &str) -> ConditionalUpdate {
+        self.update(item, update)
+            .when(format!(
+                "attribute_exists(itemid) AND deleted = :false AND sold = :from AND {condition}"
+            ))
+            .value(":false", AttributeValue::Bool(false))
+            .value(":from", sold_value(moving.from))
+            .value(":to", sold_value(moving.to))
+    }
+}
+
+#[async_trait]
+impl ItemStore for DynamoItems {
+    async fn get(&self, item: ItemId) -> BackendResult<Option<Item>> {
+        get_one(&self.client, &self.table, ITEM_ID, n(item.get()))
+            .await?
+            .as_ref()
+            .map(item_from_row)
+            .transpose()
+    }
+
+    async fn create(&self, draft: &Item) -> BackendResult<Created> {
+        let terms = item_terms(draft);
+        let writes_for = |id: ItemId| {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item_row(&Item { id, ..draft.clone() })))
+                .condition_expression("attribute_not_exists(itemid)")
+                .build()
+                .built()?;
+            let mut writes = vec![
+                user_exists(&self.users, draft.owner)?,
+                TransactWriteItem::builder().put(put).build(),
+            ];
+            writes.extend(posting_changes(
+                &self.postings,
+                Corpus::Goods,
+                id.get(),
+                &DocumentTerms::default(),
+                &terms,
+            )?);
+            Ok(writes)
+        };
+        self.ids.write_with_next_id(writes_for).await
+    }
+
+    async fn get_many(&self, items: &[ItemId]) -> BackendResult<Vec<Item>> {
+        get_by_ids(&self.client, &self.table, ITEM_ID, items, &[])
+            .await?
+            .iter()
+            .map(item_from_row)
+            .collect()
+    }
+
+    async fn listings(&self, items: &[ItemId]) -> BackendResult<Vec<Listing>> {
+        let rows = get_by_ids(&self.client, &self.table, ITEM_ID, items, &LISTING_ATTRIBUTES).await?;
+        rows.iter()
+            .filter(|row| !is_deleted(row))
+            .map(listing_from_row)
+            .collect()
+    }
+
+    async fn update_details(&self, item: ItemId, owner: UserId, details: &ItemDetails) -> BackendResult<OwnerWrite> {
+        let mut sets = Vec::new();
+        if let Some(title) = &details.title {
+            sets.push(("title", s(title)));
+        }
+        if let Some(category) = details.category {
+            sets.push(("type", n(category)));
+        }
+        if let Some(price) = details.price {
+            sets.push(("price", price_value(price)));
+        }
+        if let Some(condition) = details.condition {
+            sets.push(("depreciatione", n(condition)));
+        }
+        if let Some(note) = &details.note {
+            sets.push(("note", s(note)));
+        }
+        if sets.is_empty() {
+            return Ok(match self.owned(item, owner).await? {
+                Ok(_) => OwnerWrite::Done,
+                Err(refusal) => refusal,
+            });
+        }
+        if details.title.is_none() && details.note.is_none() {
+            return self.owner_update(item, owner, &sets, None).await;
+        }
+        for _ in 0..ATTEMPTS {
+            let current = match self.owned(item, owner).await? {
+                Ok(current) => current,
+                Err(refusal) => return Ok(refusal),
+            };
+            let title = details.title.as_deref().unwrap_or(&current.title);
+            let note = details.note.as_deref().unwrap_or(&current.note);
+            if self
+                .transact_indexed(&current, &sets, &document_terms(title, note))
+                .await?
+            {
+                return Ok(OwnerWrite::Done);
+            }
+        }
+        Ok(OwnerWrite::Stale)
+    }
+
+    /// Sets `deleted` and removes the item's postings in one transaction.
+    async fn mark_deleted(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
+        for _ in 0..ATTEMPTS {
+            let current = match self.owned(item, owner).await? {
+                Ok(current) => current,
+                Err(OwnerWrite::Missing) => {
+                    // Deleting one's own deleted item again is fine.
+                    let again = self
+                        .get(item)
+                        .await?
+                        .is_some_and(|item| item.deleted && item.owner == owner);
+                    return Ok(if again { OwnerWrite::Done } else { OwnerWrite::Missing });
+                }
+                Err(refusal) => return Ok(refusal),
+            };
+            let deleted = [("deleted", AttributeValue::Bool(true))];
+            if self
+                .transact_indexed(&current, &deleted, &DocumentTerms::default())
+                .await?
+            {
+                return Ok(OwnerWrite::Done);
+            }
+        }
+        Ok(OwnerWrite::Stale)
+    }
+
+    async fn replace_images(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        expected: &str,
+        images: &str,
+    ) -> BackendResult<OwnerWrite> {
+        let still_expected = ("imgurl = :expected", ":expected", s(expected));
+        self.owner_update(item, owner, &[("imgurl", s(images))], Some(still_expected))
+            .await
+    }
+
+    async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>> {
+        self.query_index("by-owner", OWNER, owner).await
+    }
+
+    async fn bought_by(&self, buyer: UserId) -> BackendResult<Vec<Item>> {
+        self.query_index("by-buyer", BUYER, buyer).await
+    }
+
+    async fn reserve(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        buyer: UserId,
+        moving: Transition,
+    ) -> BackendResult<Reservation> {
+        let update = self
+            .trade_move(item, moving, "SET sold = :to, #buyer = :buyer", "#owner = :owner")
+            .name("#buyer", BUYER)
+            .name("#owner", OWNER)
+            .value(":buyer", n(buyer.get()))
+            .value(":owner", n(owner.get()));
+        let writes = vec![user_exists(&self.users, buyer)?, update.into_step()?];
+        Ok(match transact(&self.client, writes).await? {
+            None => Reservation::Done,
+            Some(0) => Reservation::NoSuchBuyer,
+            Some(_) => Reservation::Stale,
+        })
+    }
+
+    async fn complete(&self, item: ItemId, buyer: UserId, moving: Transition) -> BackendResult<Written> {
+        let update = self
+            .trade_move(item, moving, "SET sold = :to", "#buyer = :buyer")
+            .name("#buyer", BUYER)
+            .value(":buyer", n(buyer.get()));
+        Ok(update.send(&self.client).await?.into())
+    }
+
+    async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written> {
+        let update = self
+            .trade_move(item, moving, "SET sold = :to REMOVE #buyer", "#owner = :owner")
+            .name("#buyer", BUYER)
+            .name("#owner", OWNER)
+            .value(":owner", n(owner.get()));
+        Ok(update.send(&self.client).await?.into())
+    }
+}

@@ -1,0 +1,129 @@
+//! The inverted index in DynamoDB: `{prefix}-postings`, one row per (term, document), keyed by
+//! `term` = `g#<term>` (goods) or `u#<term>` (users) and `doc`, holding in `f` the document,
+//! the term's frequency in the primary and secondary field and the document's weighted length
+//! as `"doc,p,s,len"`. A search reads only `f`: it parses hundreds of these rows, and the SDK's
+//! cost is per attribute, so the key's `doc` is repeated there rather than read a second time.
+//! Rows are written in the same transactions as the documents they describe.
+
+use super::attributes::{Row, borrowed_text, n, s};
+use super::errors::{Built, corrupt};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use foof_domain::ports::BackendResult;
+use foof_domain::search::{Corpus, DocumentTerms, Posting, TermFrequency};
+
+/// The packed `"doc,p,s,len"` attribute: all a search reads of a row.
+pub(crate) const FIELDS: &str = "f";
+
+pub(crate) fn term_key(corpus: Corpus, term: &str) -> String {
+    match corpus {
+        Corpus::Goods => format!("g#{term}"),
+        Corpus::Users => format!("u#{term}"),
+    }
+}
+
+fn key(corpus: Corpus, term: &str, doc: i64) -> Row {
+    Row::from([
+        ("term".to_owned(), s(term_key(corpus, term))),
+        ("doc".to_owned(), n(doc)),
+    ])
+}
+
+/// Writes that take a document's postings from `old` to `new` (either may be empty): a delete
+/// for every term that is gone, a put for every term that is new or counted differently.
+pub(crate) fn posting_changes(
+    table: &str,
+    corpus: Corpus,
+    doc: i64,
+    old: &DocumentTerms,
+    new: &DocumentTerms,
+) -> BackendResult<Vec<TransactWriteItem>> {
+    let mut writes = Vec::new();
+    for term in old.terms.keys().filter(|term| !new.terms.contains_key(*term)) {
+        let delete = Delete::builder()
+            .table_name(table)
+            .set_key(Some(key(corpus, term, doc)))
+            .build()
+            .built()?;
+        writes.push(TransactWriteItem::builder().delete(delete).build());
+    }
+    let length_changed = old.length != new.length;
+    for (term, frequency) in &new.terms {
+        if !length_changed && old.terms.get(term) == Some(frequency) {
+            continue;
+        }
+        let mut row = key(corpus, term, doc);
+        row.insert(
+            FIELDS.to_owned(),
+            s(format!(
+                "{doc},{},{},{}",
+                frequency.primary, frequency.secondary, new.length
+            )),
+        );
+        let put = Put::builder().table_name(table).set_item(Some(row)).build().built()?;
+        writes.push(TransactWriteItem::builder().put(put).build());
+    }
+    Ok(writes)
+}
+
+pub(crate) fn posting_from_row(row: &Row) -> BackendResult<Posting> {
+    let packed = borrowed_text(row, FIELDS)?;
+    let bad = || corrupt(format!("posting fields {packed:?}"));
+    let (doc, counts) = packed.split_once(',').ok_or_else(bad)?;
+    let mut counts = counts.split(',').map(str::parse::<u32>);
+    let mut next = || counts.next().and_then(Result::ok).ok_or_else(bad);
+    let (primary, secondary, length) = (next()?, next()?, next()?);
+    Ok(Posting {
+        doc: doc.parse().map_err(|_| bad())?,
+        frequency: TermFrequency { primary, secondary },
+        length,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use foof_domain::ports::BackendError;
+    use foof_domain::search::document_terms;
+
+    fn written_rows(doc: i64, terms: &DocumentTerms) -> Vec<Row> {
+        let writes = posting_changes("postings", Corpus::Goods, doc, &DocumentTerms::default(), terms).unwrap();
+        writes
+            .into_iter()
+            .map(|write| write.put.expect("a new document only puts").item)
+            .collect()
+    }
+
+    #[test]
+    fn a_written_posting_reads_back_from_its_packed_attribute_alone() {
+        let terms = document_terms("小米 小米", "充电宝 小米");
+        for mut row in written_rows(42, &terms) {
+            let term = match row.remove("term") {
+                Some(AttributeValue::S(term)) => term,
+                other => panic!("term key {other:?}"),
+            };
+            row.remove("doc");
+            let posting = posting_from_row(&row).unwrap();
+            let expected = terms.terms[term.strip_prefix("g#").unwrap()];
+            assert_eq!(
+                posting,
+                Posting {
+                    doc: 42,
+                    frequency: expected,
+                    length: terms.length
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_malformed_packed_attribute_is_corrupt_data() {
+        for packed in ["", "42", "42,1,0", "x,1,0,9", "42,1,-1,9"] {
+            let row = Row::from([(FIELDS.to_owned(), s(packed))]);
+            assert!(
+                matches!(posting_from_row(&row), Err(BackendError::Corrupt(_))),
+                "{packed:?}"
+            );
+        }
+    }
+}

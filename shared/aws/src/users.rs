@@ -1,0 +1,239 @@
+//! Users in DynamoDB: `{prefix}-users` keyed by `uuid`, and `{prefix}-phones` keyed by the
+//! E.164 phone, whose conditional put is what makes phone numbers unique.
+
+use super::attributes::{Row, n, number, s, text};
+use super::batch::{get_by_ids, get_one};
+use super::errors::Built;
+use super::posting_rows::posting_changes;
+use super::transact::transact;
+use super::update::{ConditionalUpdate, Updated};
+use crate::Tables;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use foof_domain::ids::UserId;
+use foof_domain::ports::{BackendError, BackendResult, UserStore, Written};
+use foof_domain::search::{Corpus, DocumentTerms, document_terms};
+use foof_domain::user::{ProfileChanges, PublicProfile, User};
+
+/// Attempts of a profile edit that lost a race with another edit of the same profile.
+const ATTEMPTS: usize = 3;
+
+fn user_terms(user: &User) -> DocumentTerms {
+    document_terms(&user.username, &user.info)
+}
+
+pub struct DynamoUsers {
+    client: aws_sdk_dynamodb::Client,
+    users: String,
+    phones: String,
+    postings: String,
+}
+
+impl DynamoUsers {
+    pub fn new(client: aws_sdk_dynamodb::Client, tables: &Tables) -> Self {
+        Self {
+            client,
+            users: tables.name("users"),
+            phones: tables.name("phones"),
+            postings: tables.name("postings"),
+        }
+    }
+
+    fn update(&self, user: UserId, sets: &[(&str, AttributeValue)]) -> ConditionalUpdate {
+        ConditionalUpdate::set(&self.users, USER_ID, n(user.get()), sets)
+    }
+
+    /// Applies `sets` to the profile as read in `current` (same username and info, re-checked)
+    /// and moves its postings accordingly, in one transaction; `Ok(false)` if it changed meanwhile.
+    async fn transact_indexed(
+        &self,
+        current: &User,
+        sets: &[(&str, AttributeValue)],
+        new_terms: &DocumentTerms,
+    ) -> BackendResult<bool> {
+        let update = self
+            .update(current.id, sets)
+            .when("username = :oldUsername AND info = :oldInfo")
+            .value(":oldUsername", s(&current.username))
+            .value(":oldInfo", s(&current.info));
+        let mut writes = vec![update.into_step()?];
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Users,
+            current.id.get(),
+            &user_terms(current),
+            new_terms,
+        )?);
+        Ok(transact(&self.client, writes).await?.is_none())
+    }
+
+    /// `sets` on an existing user only; `None` when the user does not exist, else the changed
+    /// attributes as they were.
+    async fn update_existing(&self, user: UserId, sets: &[(&str, AttributeValue)]) -> BackendResult<Option<Row>> {
+        let update = self
+            .update(user, sets)
+            .when("attribute_exists(#uuid)")
+            .name("#uuid", USER_ID)
+            .returning_old();
+        Ok(match update.send(&self.client).await? {
+            Updated::Applied(old) => Some(old),
+            Updated::Refused(_) => None,
+        })
+    }
+}
+
+const USER_ID: &str = "uuid";
+
+fn user_row(user: &User) -> Row {
+    Row::from([
+        (USER_ID.to_owned(), n(user.id.get())),
+        ("username".to_owned(), s(&user.username)),
+        ("phonenumber".to_owned(), s(&user.phonenumber)),
+        ("idcard".to_owned(), s(&user.idcard)),
+        ("studentid".to_owned(), s(&user.studentid)),
+        ("address".to_owned(), s(&user.address)),
+        ("avatarurl".to_owned(), s(&user.avatarurl)),
+        ("verifiedIdcard".to_owned(), s(&user.verified_idcard)),
+        ("score".to_owned(), n(user.score)),
+        ("info".to_owned(), s(&user.info)),
+        ("password".to_owned(), s(&user.password_hash)),
+    ])
+}
+
+fn user_from_row(row: &Row) -> BackendResult<User> {
+    Ok(User {
+        id: UserId::new(number(row, USER_ID)?),
+        username: text(row, "username")?,
+        phonenumber: text(row, "phonenumber")?,
+        idcard: text(row, "idcard")?,
+        studentid: text(row, "studentid")?,
+        address: text(row, "address")?,
+        avatarurl: text(row, "avatarurl")?,
+        verified_idcard: text(row, "verifiedIdcard")?,
+        score: number(row, "score")?,
+        info: text(row, "info")?,
+        password_hash: text(row, "password")?,
+    })
+}
+
+/// The attributes a user search hit reads.
+const PUBLIC_PROFILE_ATTRIBUTES: [&str; 5] = [USER_ID, "username", "info", "address", "score"];
+
+fn public_profile_from_row(row: &Row) -> BackendResult<PublicProfile> {
+    Ok(PublicProfile {
+        id: UserId::new(number(row, USER_ID)?),
+        username: text(row, "username")?,
+        info: text(row, "info")?,
+        address: text(row, "address")?,
+        score: number(row, "score")?,
+    })
+}
+
+fn put(table: &str, row: Row, key: &str) -> BackendResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(row))
+        .condition_expression("attribute_not_exists(#key)")
+        .expression_attribute_names("#key", key)
+        .build()
+        .built()?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+#[async_trait]
+impl UserStore for DynamoUsers {
+    async fn get(&self, user: UserId) -> BackendResult<Option<User>> {
+        get_one(&self.client, &self.users, USER_ID, n(user.get()))
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn public_profiles(&self, users: &[UserId]) -> BackendResult<Vec<PublicProfile>> {
+        let rows = get_by_ids(&self.client, &self.users, USER_ID, users, &PUBLIC_PROFILE_ATTRIBUTES).await?;
+        rows.iter().map(public_profile_from_row).collect()
+    }
+
+    async fn user_for_phone(&self, phone_e164: &str) -> BackendResult<Option<UserId>> {
+        get_one(&self.client, &self.phones, "phone", s(phone_e164))
+            .await?
+            .as_ref()
+            .map(|row| number(row, USER_ID).map(UserId::new))
+            .transpose()
+    }
+
+    async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written> {
+        let phone_claim = Row::from([
+            ("phone".to_owned(), s(phone_e164)),
+            (USER_ID.to_owned(), n(user.id.get())),
+        ]);
+        let mut writes = vec![
+            put(&self.phones, phone_claim, "phone")?,
+            put(&self.users, user_row(user), USER_ID)?,
+        ];
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Users,
+            user.id.get(),
+            &DocumentTerms::default(),
+            &user_terms(user),
+        )?);
+        Ok(match transact(&self.client, writes).await? {
+            None => Written::Done,
+            Some(_) => Written::Refused,
+        })
+    }
+
+    async fn update_profile(&self, user: UserId, changes: &ProfileChanges) -> BackendResult<Written> {
+        let fields = [
+            ("username", &changes.username),
+            ("idcard", &changes.idcard),
+            ("studentid", &changes.studentid),
+            ("address", &changes.address),
+            ("info", &changes.info),
+            ("password", &changes.password_hash),
+        ];
+        let sets: Vec<_> = fields
+            .iter()
+            .filter_map(|(name, value)| value.as_ref().map(|v| (*name, s(v))))
+            .collect();
+        if changes.username.is_some() || changes.info.is_some() {
+            for _ in 0..ATTEMPTS {
+                let Some(current) = self.get(user).await? else {
+                    return Ok(Written::Refused);
+                };
+                let username = changes.username.as_deref().unwrap_or(&current.username);
+                let info = changes.info.as_deref().unwrap_or(&current.info);
+                if self
+                    .transact_indexed(&current, &sets, &document_terms(username, info))
+                    .await?
+                {
+                    return Ok(Written::Done);
+                }
+            }
+            return Err(BackendError::Unavailable(
+                "the profile kept changing during the edit".into(),
+            ));
+        }
+        let exists = if sets.is_empty() {
+            self.get(user).await?.is_some()
+        } else {
+            self.update_existing(user, &sets).await?.is_some()
+        };
+        Ok(if exists { Written::Done } else { Written::Refused })
+    }
+
+    async fn replace_avatar(&self, user: UserId, avatar_path: &str) -> BackendResult<Option<String>> {
+        let old = self.update_existing(user, &[("avatarurl", s(avatar_path))]).await?;
+        old.map(|row| text(&row, "avatarurl")).transpose()
+    }
+
+    async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
+        let sets = [("idcard", s(idcard)), ("verifiedIdcard", s(idcard))];
+        Ok(match self.update_existing(user, &sets).await? {
+            Some(_) => Written::Done,
+            None => Written::Refused,
+        })
+    }
+}

@@ -1,0 +1,130 @@
+use super::*;
+
+const PHOTO: &[u8] = include_bytes!("../../../fixtures/photo.jpg");
+const PNG: &[u8] = include_bytes!("../../../fixtures/with-text.png");
+const GIF: &[u8] = include_bytes!("../../../fixtures/with-comment.gif");
+const WEBP: &[u8] = include_bytes!("../../../fixtures/plain.webp");
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A VP8X WebP carrying EXIF and XMP chunks around the plain fixture's bitstream.
+fn webp_with_metadata() -> Vec<u8> {
+    let chunk = |fourcc: &[u8; 4], data: &[u8]| {
+        let mut c = fourcc.to_vec();
+        c.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        c.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    let mut body = chunk(b"VP8X", &[VP8X_FLAGS, 0, 0, 0, 23, 0, 0, 23, 0, 0]);
+    body.extend_from_slice(&WEBP[12..]);
+    body.extend_from_slice(&chunk(b"EXIF", b"MM\0\x2a GPS 31.88N secret"));
+    body.extend_from_slice(&chunk(b"XMP ", b"<x:xmpmeta>Secret Person</x:xmpmeta>"));
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&((body.len() + 4) as u32).to_le_bytes());
+    out.extend_from_slice(b"WEBP");
+    out.extend_from_slice(&body);
+    out
+}
+const VP8X_FLAGS: u8 = 0x08 | 0x04;
+
+#[test]
+fn detects_formats_by_magic_not_by_name() {
+    assert_eq!(ImageKind::detect(PHOTO), Some(ImageKind::Jpeg));
+    assert_eq!(ImageKind::detect(PNG), Some(ImageKind::Png));
+    assert_eq!(ImageKind::detect(GIF), Some(ImageKind::Gif));
+    assert_eq!(ImageKind::detect(WEBP), Some(ImageKind::Webp));
+    assert_eq!(ImageKind::detect(b"<html>not an image</html>"), None);
+    assert_eq!(sanitize(b"%PDF-1.7").unwrap_err(), ImageError::UnknownFormat);
+    assert_eq!(sanitize(b"").unwrap_err(), ImageError::UnknownFormat);
+}
+
+#[test]
+fn jpeg_loses_gps_comment_and_xmp_but_keeps_orientation() {
+    assert!(contains(PHOTO, b"FOOFPhone") && contains(PHOTO, b"secret comment") && contains(PHOTO, b"Secret Person"));
+    let clean = sanitize(PHOTO).unwrap();
+    assert_eq!(clean.kind, ImageKind::Jpeg);
+    for secret in [
+        &b"FOOFPhone"[..],
+        b"secret comment",
+        b"Secret Person",
+        b"http://ns.adobe.com/xap",
+    ] {
+        assert!(
+            !contains(&clean.bytes, secret),
+            "{:?} survived",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    assert_eq!(jpeg::orientation_of(PHOTO), Some(6));
+    assert_eq!(jpeg::orientation_of(&clean.bytes), Some(6));
+    assert!(clean.bytes.starts_with(&[0xFF, 0xD8]) && clean.bytes.ends_with(&[0xFF, 0xD9]));
+    assert!(clean.bytes.len() < PHOTO.len());
+}
+
+#[test]
+fn sanitizing_is_idempotent() {
+    for input in [PHOTO, PNG, GIF, WEBP, &webp_with_metadata()] {
+        let once = sanitize(input).unwrap();
+        assert_eq!(sanitize(&once.bytes).unwrap(), once);
+    }
+}
+
+#[test]
+fn png_loses_text_chunks() {
+    assert!(contains(PNG, b"secret comment"));
+    let clean = sanitize(PNG).unwrap();
+    assert!(!contains(&clean.bytes, b"secret comment") && !contains(&clean.bytes, b"Secret Person"));
+    assert!(
+        contains(&clean.bytes, b"IHDR")
+            && contains(&clean.bytes, b"IDAT")
+            && clean.bytes.ends_with(&[0xAE, 0x42, 0x60, 0x82])
+    );
+}
+
+#[test]
+fn gif_loses_comments() {
+    assert!(contains(GIF, b"secret comment"));
+    let clean = sanitize(GIF).unwrap();
+    assert!(!contains(&clean.bytes, b"secret comment"));
+    assert!(clean.bytes.starts_with(b"GIF89a") && clean.bytes.ends_with(&[0x3B]));
+}
+
+#[test]
+fn webp_loses_exif_and_xmp_and_their_flags() {
+    let input = webp_with_metadata();
+    let clean = sanitize(&input).unwrap();
+    assert!(!contains(&clean.bytes, b"secret") && !contains(&clean.bytes, b"Secret Person"));
+    assert_eq!(clean.bytes[20] & VP8X_FLAGS, 0, "VP8X still announces metadata");
+    let riff_size = u32::from_le_bytes(clean.bytes[4..8].try_into().unwrap()) as usize;
+    assert_eq!(riff_size + 8, clean.bytes.len());
+    assert_eq!(sanitize(WEBP).unwrap().bytes, WEBP);
+}
+
+#[test]
+fn truncated_or_forged_files_are_refused() {
+    for (name, input) in [("jpeg", PHOTO), ("png", PNG), ("gif", GIF), ("webp", WEBP)] {
+        let half = &input[..input.len() / 2];
+        assert!(
+            matches!(sanitize(half), Err(ImageError::Malformed(_))),
+            "half a {name} was accepted"
+        );
+    }
+    let mut magic_only = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    magic_only.extend_from_slice(b"this is a text file with a JPEG magic");
+    assert!(sanitize(&magic_only).is_err());
+    assert!(sanitize(b"\x89PNG\r\n\x1a\n").is_err());
+    assert!(sanitize(b"GIF89a").is_err());
+    assert!(sanitize(b"RIFF\xff\xff\xff\xffWEBP").is_err());
+}
+
+#[test]
+fn content_types_follow_extensions() {
+    assert_eq!(ImageKind::content_type_for_path("image/item/1-2-0.JPG"), "image/jpeg");
+    assert_eq!(ImageKind::content_type_for_path("image/avatar/3.webp"), "image/webp");
+    assert_eq!(ImageKind::content_type_for_path("image/x"), "application/octet-stream");
+}
