@@ -48,6 +48,7 @@ lint: setup lint-workflows
 ## binary sizes, search at 1k/10k items; prints the tables and writes docs/performance.md
 bench: build-lambda
 	cargo build --release --bins
+	cargo build --release -p foof-tests --bin foof-bench
 	scripts/with-emulators.sh target/release/foof-bench
 
 ## fuzz: schemathesis against docs/openapi.yaml, every operation, 200 examples each

@@ -3,7 +3,7 @@
 use foof_aws::{EndpointOverrides, Tables};
 use foof_domain::codes::CodePolicy;
 use foof_domain::phone::{InvalidCallingCodes, SmsCountries};
-use foof_domain::ports::Limit;
+use foof_domain::ports::{AbuseLimits, Limit};
 use std::env;
 use std::time::Duration;
 use thiserror::Error;
@@ -50,14 +50,6 @@ pub struct Config {
     /// `EMULATOR_DYNAMODB_ENDPOINT_URL`, which template.yaml declares (empty on AWS) so that
     /// `sam local` can set them; fault tests point one service at a dead port.
     pub endpoints: EndpointOverrides,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct AbuseLimits {
-    /// Code requests per client address.
-    pub codes_per_source: Limit,
-    /// Wrong passwords per phone before its logins are refused for the rest of the window.
-    pub failed_logins: Limit,
 }
 
 impl Config {

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use foof_domain::ids::ItemId;
+use foof_domain::ids::{FavoriteId, ItemId, UserId};
 use foof_domain::ports::{Favorite, FavoriteStore};
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
@@ -32,17 +32,17 @@ pub fn router(adapters: &Adapters) -> Router {
 /// A favourite as the client reads it, keys in the wire's (alphabetical) order.
 #[derive(Serialize)]
 struct FavoriteView {
-    id: i64,
+    id: FavoriteId,
     itemid: ItemId,
-    uuid: i64,
+    uuid: UserId,
 }
 
 impl From<&Favorite> for FavoriteView {
     fn from(favorite: &Favorite) -> Self {
         Self {
-            id: favorite.id.get(),
+            id: favorite.id,
             itemid: favorite.item,
-            uuid: favorite.user.get(),
+            uuid: favorite.user,
         }
     }
 }

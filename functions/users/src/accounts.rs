@@ -6,10 +6,11 @@ use foof_domain::codes::{CodePolicy, code_digest, generate_code, sms_text};
 use foof_domain::ids::UserId;
 use foof_domain::password::{MAX_PASSWORD_LEN, hash_password, verify_password};
 use foof_domain::phone::{PhoneNumber, SmsCountries};
-use foof_domain::ports::{CodeCheck, CodeIssue, CodeStore, IdAllocator, RateLimiter, SmsSender, UserStore, Written};
+use foof_domain::ports::{
+    AbuseLimits, CodeCheck, CodeIssue, CodeStore, IdAllocator, RateLimiter, SmsSender, UserStore, Written,
+};
 use foof_domain::tokens::TokenService;
 use foof_domain::user::{ProfileChanges, User};
-use foof_shared::config::AbuseLimits;
 use std::sync::Arc;
 
 /// The rules accounts follow, from the configuration.

@@ -81,6 +81,7 @@ impl RateLimiter for DynamoLimits {
         }
         Ok(false)
     }
+
     async fn exceeded(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool> {
         let reply = self
             .client

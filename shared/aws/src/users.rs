@@ -15,6 +15,8 @@ use foof_domain::ports::{BackendError, BackendResult, UserStore, Written};
 use foof_domain::search::{Corpus, DocumentTerms, document_terms};
 use foof_domain::user::{ProfileChanges, PublicProfile, User};
 
+const USER_ID: &str = "uuid";
+
 /// Attempts of a profile edit that lost a race with another edit of the same profile.
 const ATTEMPTS: usize = 3;
 
@@ -81,8 +83,6 @@ impl DynamoUsers {
         })
     }
 }
-
-const USER_ID: &str = "uuid";
 
 fn user_row(user: &User) -> Row {
     Row::from([

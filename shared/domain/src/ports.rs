@@ -236,6 +236,15 @@ pub struct Limit {
     pub window_ms: i64,
 }
 
+/// The abuse limits accounts keep (fixed windows, docs/reliability.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbuseLimits {
+    /// Code requests per client address.
+    pub codes_per_source: Limit,
+    /// Wrong passwords per phone before its logins are refused for the rest of the window.
+    pub failed_logins: Limit,
+}
+
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
     /// Counts one event; `false` when the key is already at its limit (the event is refused).

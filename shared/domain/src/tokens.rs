@@ -60,12 +60,12 @@ impl TokenService {
         }
     }
 
-    pub fn issue_login(&self, uuid: UserId) -> String {
-        self.issue(uuid, LOGIN, None, self.login_lifetime)
+    pub fn issue_login(&self, user: UserId) -> String {
+        self.issue(user, LOGIN, None, self.login_lifetime)
     }
 
-    pub fn issue_mail(&self, uuid: UserId, idcard: &str) -> String {
-        self.issue(uuid, MAIL, Some(idcard.to_owned()), self.mail_lifetime)
+    pub fn issue_mail(&self, user: UserId, idcard: &str) -> String {
+        self.issue(user, MAIL, Some(idcard.to_owned()), self.mail_lifetime)
     }
 
     /// The user id of a valid, unexpired login token.
@@ -83,11 +83,11 @@ impl TokenService {
         })
     }
 
-    fn issue(&self, uuid: UserId, purpose: &str, idcard: Option<String>, lifetime: Duration) -> String {
+    fn issue(&self, user: UserId, purpose: &str, idcard: Option<String>, lifetime: Duration) -> String {
         let iat = self.clock.now_ms() / 1000;
         let exp = iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
         let claims = Claims {
-            uuid,
+            uuid: user,
             purpose: purpose.to_owned(),
             iat,
             exp,
