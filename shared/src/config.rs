@@ -87,6 +87,14 @@ impl Config {
                     max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32,
                     window_ms: 900_000,
                 },
+                failed_logins_per_phone: Limit {
+                    max: number("FAILED_LOGINS_PER_PHONE_PER_15_MINUTES", 20)? as u32,
+                    window_ms: 900_000,
+                },
+                failed_logins_per_source: Limit {
+                    max: number("FAILED_LOGINS_PER_SOURCE_PER_15_MINUTES", 100)? as u32,
+                    window_ms: 900_000,
+                },
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
             endpoints: EndpointOverrides {

@@ -2,14 +2,16 @@
 //! (HTTP APIs have no S3 integration, hence a function.)
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use foof_domain::images::ImageKind;
 use foof_domain::ports::ObjectStore;
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
+use foof_shared::http::PathText;
 use std::sync::Arc;
 
 pub fn router(adapters: &Adapters) -> Router {
@@ -31,18 +33,19 @@ fn object_key(path: &str) -> Option<String> {
 
 async fn serve_image(
     State(objects): State<Arc<dyn ObjectStore>>,
-    Path(path): Path<String>,
+    path: Result<PathText, ApiError>,
 ) -> Result<Response, ApiError> {
+    let PathText(path) = path.map_err(|_| ApiError::NotFound)?;
     let key = object_key(&path).ok_or(ApiError::NotFound)?;
     let object = objects.get(&key).await?.ok_or(ApiError::NotFound)?;
-    let content_type = match object.content_type.as_str() {
-        "" | "application/octet-stream" | "binary/octet-stream" => ImageKind::content_type_for_path(&key).to_owned(),
-        stored => stored.to_owned(),
-    };
+    // The media type follows the name FOOF gave the object, never metadata stored with it, and
+    // browsers are told not to guess another: a stored object can only ever render as an image.
+    let content_type = ImageKind::content_type_for_path(&key);
     Ok((
         [
-            (CONTENT_TYPE, content_type),
-            (CACHE_CONTROL, "public, max-age=60".to_owned()),
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
+            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         ],
         object.bytes,
     )

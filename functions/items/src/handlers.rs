@@ -2,10 +2,10 @@
 
 use crate::ItemsState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use foof_domain::item::ItemDetails;
 use foof_shared::ApiError;
-use foof_shared::http::{Authed, Fields, path_id, success, success_with};
+use foof_shared::http::{Authed, Fields, PathText, path_id, success, success_with};
 use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
@@ -21,7 +21,7 @@ fn details_from(fields: &Fields) -> Result<ItemDetails, ApiError> {
     })
 }
 
-pub async fn get_item(State(state): State<ItemsState>, Path(item): Path<String>) -> Reply {
+pub async fn get_item(State(state): State<ItemsState>, PathText(item): PathText) -> Reply {
     let Ok(item) = path_id(&item) else {
         return Ok(Json(json!({"status": "none"})));
     };

@@ -5,14 +5,14 @@ mod engine;
 mod recommend;
 mod reply;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::Search;
 use foof_domain::search::Corpus;
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
-use foof_shared::http::{Fields, path_id};
+use foof_shared::http::{Fields, PathText, path_id};
 use reply::Envelope;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -55,6 +55,6 @@ async fn search(State(search): SearchState, fields: Fields) -> Result<Json<Envel
     Ok(Json(Envelope::new(corpus, found, started.elapsed().as_millis() as u64)))
 }
 
-async fn recommend(State(search): SearchState, Path(uuid): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn recommend(State(search): SearchState, PathText(uuid): PathText) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!(search.recommend_for(path_id(&uuid)?).await?)))
 }

@@ -38,6 +38,12 @@ pub struct Accounts {
     rules: AccountRules,
 }
 
+/// The rate-limit keys a login attempt takes a slot in.
+struct LoginSlots {
+    from_here: String,
+    from_anywhere: String,
+}
+
 /// The password string as the client sends it (the SHA-1 hex of what was typed).
 pub fn checked_password(password: &str) -> Result<&str, UserError> {
     if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
@@ -131,32 +137,76 @@ impl Accounts {
         }
     }
 
-    /// The user and a fresh login token. After too many wrong passwords for a phone, its logins
-    /// are refused (`request too frequent`) until the window ends, right or wrong.
-    pub async fn login(&self, phone: &PhoneNumber, password: &str) -> Result<(User, String), UserError> {
+    /// The user and a fresh login token, for a login from `source` (the client's address).
+    ///
+    /// Every attempt takes a slot in two windows before its password is judged: one for the
+    /// phone from this address, one for the phone from anywhere (higher, so that locking a
+    /// victim out takes several addresses). Attempts sent at once are therefore judged no more
+    /// often than the limits allow; a right password gives its slots back. Wrong passwords
+    /// from one address are also counted across phones.
+    pub async fn login(&self, phone: &PhoneNumber, password: &str, source: &str) -> Result<(User, String), UserError> {
         let AccountPorts {
             users, limits, clock, ..
         } = &self.ports;
-        let (failures, limit, now) = (
-            format!("failed-logins#{}", phone.e164()),
-            self.rules.limits.failed_logins,
-            clock.now_ms(),
-        );
-        let (id, locked) = tokio::try_join!(
+        let (rules, now) = (self.rules.limits, clock.now_ms());
+        let from_source = format!("failed-logins-from#{source}");
+        let (id, source_locked) = tokio::try_join!(
             users.user_for_phone(phone.e164()),
-            limits.exceeded(&failures, limit, now)
+            limits.exceeded(&from_source, rules.failed_logins_per_source, now)
         )?;
-        if locked {
+        if source_locked {
             return Err(UserError::TooFrequent);
         }
         let id = id.ok_or(UserError::UserNotFound)?;
-        let user = users.get(id).await?.ok_or(UserError::UserNotFound)?;
+        let slots = LoginSlots {
+            from_here: format!("failed-logins#{}#{source}", phone.e164()),
+            from_anywhere: format!("failed-logins#{}", phone.e164()),
+        };
+        // The narrower window first: attempts it refuses never hold a place in the wider one.
+        let from_here = limits.hit(&slots.from_here, rules.failed_logins, now).await?;
+        let from_anywhere = from_here
+            && limits
+                .hit(&slots.from_anywhere, rules.failed_logins_per_phone, now)
+                .await?;
+        let taken = (from_here, from_anywhere);
+        if taken != (true, true) {
+            self.give_back(&slots, taken, now).await?;
+            return Err(UserError::TooFrequent);
+        }
+        let Some(user) = users.get(id).await? else {
+            self.give_back(&slots, taken, now).await?;
+            return Err(UserError::UserNotFound);
+        };
         if !verify_off_thread(password, &user.password_hash).await {
-            limits.hit(&failures, limit, now).await?;
+            limits.hit(&from_source, rules.failed_logins_per_source, now).await?;
             return Err(UserError::PasswordIncorrect);
         }
+        self.give_back(&slots, taken, now).await?;
         let token = self.ports.tokens.issue_login(id);
         Ok((user, token))
+    }
+
+    /// Refunds the login slots that were `taken` (from here, from anywhere).
+    async fn give_back(&self, slots: &LoginSlots, taken: (bool, bool), now: i64) -> Result<(), UserError> {
+        let (limits, rules) = (&self.ports.limits, self.rules.limits);
+        let from_here = async {
+            match taken.0 {
+                true => limits.refund(&slots.from_here, rules.failed_logins, now).await,
+                false => Ok(()),
+            }
+        };
+        let from_anywhere = async {
+            match taken.1 {
+                true => {
+                    limits
+                        .refund(&slots.from_anywhere, rules.failed_logins_per_phone, now)
+                        .await
+                }
+                false => Ok(()),
+            }
+        };
+        tokio::try_join!(from_here, from_anywhere)?;
+        Ok(())
     }
 
     pub async fn reset_password(&self, phone: &PhoneNumber, code: &str, password: &str) -> Result<(), UserError> {
@@ -197,6 +247,16 @@ mod tests {
         max: 3,
         window_ms: 900_000,
     };
+    const FAILED_LOGINS_PER_PHONE: Limit = Limit {
+        max: 8,
+        window_ms: 900_000,
+    };
+    const FAILED_LOGINS_PER_SOURCE: Limit = Limit {
+        max: 12,
+        window_ms: 900_000,
+    };
+    /// The address the tests log in from, unless they say otherwise.
+    const HERE: &str = "10.0.0.1";
 
     struct World {
         store: InMemory,
@@ -234,6 +294,8 @@ mod tests {
                     window_ms: 3_600_000,
                 },
                 failed_logins: FAILED_LOGINS,
+                failed_logins_per_phone: FAILED_LOGINS_PER_PHONE,
+                failed_logins_per_source: FAILED_LOGINS_PER_SOURCE,
             },
             code_key: b"code key".to_vec(),
         };
@@ -397,7 +459,7 @@ mod tests {
     async fn the_right_password_logs_in_with_a_token_for_that_user() {
         let world = world();
         let id = world.registered(PHONE, "pw").await;
-        let (user, token) = world.accounts.login(&phone(E164), "pw").await.unwrap();
+        let (user, token) = world.accounts.login(&phone(E164), "pw", HERE).await.unwrap();
         assert_eq!(user.id, id);
         assert_eq!(world.tokens.verify_login(&token), Ok(id));
     }
@@ -407,7 +469,7 @@ mod tests {
         let world = world();
         world.registered(PHONE, "pw").await;
         assert!(matches!(
-            world.accounts.login(&phone(PHONE), "not pw").await,
+            world.accounts.login(&phone(PHONE), "not pw", HERE).await,
             Err(UserError::PasswordIncorrect)
         ));
     }
@@ -418,25 +480,25 @@ mod tests {
         world.registered(PHONE, "pw").await;
         for _ in 0..FAILED_LOGINS.max {
             assert!(matches!(
-                world.accounts.login(&phone(PHONE), "guess").await,
+                world.accounts.login(&phone(PHONE), "guess", HERE).await,
                 Err(UserError::PasswordIncorrect)
             ));
         }
         assert!(matches!(
-            world.accounts.login(&phone(PHONE), "pw").await,
+            world.accounts.login(&phone(PHONE), "pw", HERE).await,
             Err(UserError::TooFrequent)
         ));
         world
             .clock
             .advance(Duration::from_millis(FAILED_LOGINS.window_ms as u64));
-        world.accounts.login(&phone(PHONE), "pw").await.unwrap();
+        world.accounts.login(&phone(PHONE), "pw", HERE).await.unwrap();
     }
 
     #[tokio::test]
     async fn an_unknown_phone_is_not_found() {
         let world = world();
         assert!(matches!(
-            world.accounts.login(&phone(PHONE), "pw").await,
+            world.accounts.login(&phone(PHONE), "pw", HERE).await,
             Err(UserError::UserNotFound)
         ));
     }
@@ -456,9 +518,9 @@ mod tests {
             .reset_password(&phone(PHONE), &code, "new")
             .await
             .unwrap();
-        world.accounts.login(&phone(PHONE), "new").await.unwrap();
+        world.accounts.login(&phone(PHONE), "new", HERE).await.unwrap();
         assert!(matches!(
-            world.accounts.login(&phone(PHONE), "old").await,
+            world.accounts.login(&phone(PHONE), "old", HERE).await,
             Err(UserError::PasswordIncorrect)
         ));
     }
@@ -471,5 +533,96 @@ mod tests {
             world.accounts.reset_password(&phone(PHONE), &code, "new").await,
             Err(UserError::InvalidRequest)
         ));
+    }
+
+    async fn wrong_logins(world: &World, phone_number: &str, source: &str, count: u32) {
+        for _ in 0..count {
+            assert!(matches!(
+                world.accounts.login(&phone(phone_number), "guess", source).await,
+                Err(UserError::PasswordIncorrect)
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn one_address_cannot_lock_a_phone_for_the_others() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        wrong_logins(&world, PHONE, "10.6.6.6", FAILED_LOGINS.max).await;
+        assert!(matches!(
+            world.accounts.login(&phone(PHONE), "pw", "10.6.6.6").await,
+            Err(UserError::TooFrequent)
+        ));
+        world.accounts.login(&phone(PHONE), "pw", HERE).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn wrong_logins_from_several_addresses_lock_the_phone_for_everyone() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        let mut left = FAILED_LOGINS_PER_PHONE.max;
+        for address in 1.. {
+            let from_here = left.min(FAILED_LOGINS.max);
+            wrong_logins(&world, PHONE, &format!("10.6.6.{address}"), from_here).await;
+            left -= from_here;
+            if left == 0 {
+                break;
+            }
+        }
+        assert!(matches!(
+            world.accounts.login(&phone(PHONE), "pw", HERE).await,
+            Err(UserError::TooFrequent)
+        ));
+    }
+
+    #[tokio::test]
+    async fn one_address_guessing_many_phones_is_stopped() {
+        let world = world();
+        let phones = ["13800138001", "13800138002", "13800138003", "13800138004"];
+        for (n, number) in (100..).zip(phones) {
+            let user = User::registered(UserId::new(n), number, hash_password("pw"));
+            world.store.add_user(user, phone(number).e164());
+        }
+        // Each phone within its own limit from this address; together, the address's limit.
+        assert_eq!(phones.len() as u32 * FAILED_LOGINS.max, FAILED_LOGINS_PER_SOURCE.max);
+        for number in phones {
+            wrong_logins(&world, number, "10.6.6.6", FAILED_LOGINS.max).await;
+        }
+        assert!(matches!(
+            world.accounts.login(&phone(phones[0]), "pw", "10.6.6.6").await,
+            Err(UserError::TooFrequent)
+        ));
+        world.accounts.login(&phone(phones[0]), "pw", HERE).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn right_logins_give_their_slots_back() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        for _ in 0..3 * FAILED_LOGINS.max {
+            world.accounts.login(&phone(PHONE), "pw", HERE).await.unwrap();
+        }
+        wrong_logins(&world, PHONE, HERE, FAILED_LOGINS.max).await;
+    }
+
+    #[tokio::test]
+    async fn wrong_logins_sent_at_once_are_judged_no_more_than_the_limit() {
+        let world = world();
+        world.registered(PHONE, "pw").await;
+        let number = phone(PHONE);
+        let attempts = (0..3 * FAILED_LOGINS.max).map(|_| world.accounts.login(&number, "guess", HERE));
+        let outcomes = futures_util::future::join_all(attempts).await;
+        let judged = outcomes
+            .iter()
+            .filter(|outcome| matches!(outcome, Err(UserError::PasswordIncorrect)))
+            .count();
+        let refused = outcomes
+            .iter()
+            .filter(|outcome| matches!(outcome, Err(UserError::TooFrequent)))
+            .count();
+        assert_eq!(
+            (judged, refused),
+            (FAILED_LOGINS.max as usize, 2 * FAILED_LOGINS.max as usize)
+        );
     }
 }

@@ -2,16 +2,16 @@
 
 use crate::{UsersState, forms};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use foof_domain::item::Item;
 use foof_shared::ApiError;
-use foof_shared::http::{Authed, ClientAddress, Fields, PublicBaseUrl, path_id, success, success_with};
+use foof_shared::http::{Authed, ClientAddress, Fields, PathText, PublicBaseUrl, path_id, success, success_with};
 use serde_json::{Value, json};
 
 type Reply = Result<Json<Value>, ApiError>;
 type Users = State<UsersState>;
 
-pub async fn public_profile(State(users): Users, Path(uuid): Path<String>) -> Reply {
+pub async fn public_profile(State(users): Users, PathText(uuid): PathText) -> Reply {
     let user = users.profiles.public_profile(path_id(&uuid)?).await?;
     Ok(success_with(user.public_view()))
 }
@@ -21,9 +21,9 @@ pub async fn me(State(users): Users, request: Authed) -> Reply {
     Ok(success_with(user.protected_view()))
 }
 
-pub async fn login(State(users): Users, fields: Fields) -> Reply {
+pub async fn login(State(users): Users, ClientAddress(source): ClientAddress, fields: Fields) -> Reply {
     let (phone, password) = (fields.require_text("phonenumber")?, fields.require_text("password")?);
-    let (user, token) = users.accounts.login(&forms::phone(&phone)?, &password).await?;
+    let (user, token) = users.accounts.login(&forms::phone(&phone)?, &password, &source).await?;
     Ok(Json(
         json!({"status": "success", "info": user.protected_view(), "token": token}),
     ))
@@ -75,7 +75,7 @@ pub async fn send_mail_verification(State(users): Users, base_url: PublicBaseUrl
     Ok(success())
 }
 
-pub async fn confirm_mail(State(users): Users, Path(token): Path<String>) -> Reply {
+pub async fn confirm_mail(State(users): Users, PathText(token): PathText) -> Reply {
     users.mail.confirm(&token).await?;
     Ok(success())
 }

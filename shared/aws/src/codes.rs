@@ -4,10 +4,9 @@
 //! Item: `phone` (key), `digest`, `expiresAt` (ms), `tries`, `sentAt` (ms), `sent_YYYYMMDD`
 //! (codes sent that UTC day) and `ttl` (epoch seconds, DynamoDB TTL).
 
-use super::attributes::{Row, n, number, optional_number, s};
+use super::attributes::{n, s};
 use super::update::{ConditionalUpdate, Updated};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
 use foof_domain::codes::CodePolicy;
 use foof_domain::ports::{BackendResult, CodeCheck, CodeIssue, CodeStore};
 use foof_domain::timestamp::{next_utc_midnight_ms, utc_day};
@@ -24,17 +23,6 @@ impl DynamoCodes {
 
     fn update(&self, phone: &str, update: &str) -> ConditionalUpdate {
         ConditionalUpdate::new(&self.table, "phone", s(phone), update)
-    }
-
-    async fn count_wrong_guess(&self, phone: &str, digest: &AttributeValue) -> BackendResult<()> {
-        // If a new code replaced the guessed one meanwhile, the condition fails: nothing to count.
-        self.update(phone, "ADD tries :one")
-            .when("digest = :digest")
-            .value(":one", n(1))
-            .value(":digest", digest.clone())
-            .send(&self.client)
-            .await
-            .map(drop)
     }
 }
 
@@ -86,25 +74,33 @@ impl CodeStore for DynamoCodes {
             .map(drop)
     }
 
+    /// A guess first takes one of the code's tries in one conditional write, and only a guess
+    /// that got a try is judged: however many guesses arrive at once, at most `max_tries` of
+    /// them are ever compared with the code.
     async fn check(&self, phone: &str, digest: &str, now_ms: i64, policy: &CodePolicy) -> BackendResult<CodeCheck> {
-        let update = self
-            .update(phone, "REMOVE digest, expiresAt, tries")
-            .when("digest = :digest AND expiresAt > :now AND tries < :maxTries")
-            .value(":digest", s(digest))
+        let take_a_try = self
+            .update(phone, "ADD tries :one")
+            .when("attribute_exists(digest) AND expiresAt > :now AND tries < :maxTries")
+            .value(":one", n(1))
             .value(":now", n(now_ms))
-            .value(":maxTries", n(i64::from(policy.max_tries)));
-        let current: Row = match update.send(&self.client).await? {
-            Updated::Applied(_) => return Ok(CodeCheck::Accepted),
-            Updated::Refused(current) => current,
+            .value(":maxTries", n(i64::from(policy.max_tries)))
+            .returning_new();
+        let code = match take_a_try.send(&self.client).await? {
+            Updated::Applied(code) => code,
+            Updated::Refused(current) if current.contains_key("digest") => return Ok(CodeCheck::Rejected),
+            Updated::Refused(_) => return Ok(CodeCheck::NoneRequested),
         };
-        let Some(stored_digest) = current.get("digest") else {
-            return Ok(CodeCheck::NoneRequested);
-        };
-        let still_guessable = optional_number(&current, "expiresAt")?.is_some_and(|exp| exp > now_ms)
-            && number(&current, "tries").unwrap_or(i64::MAX) < i64::from(policy.max_tries);
-        if still_guessable {
-            self.count_wrong_guess(phone, stored_digest).await?;
+        if code.get("digest") != Some(&s(digest)) {
+            return Ok(CodeCheck::Rejected);
         }
-        Ok(CodeCheck::Rejected)
+        // Right: use the code up, unless a racing right guess or a new code got there first.
+        let use_up = self
+            .update(phone, "REMOVE digest, expiresAt, tries")
+            .when("digest = :digest")
+            .value(":digest", s(digest));
+        Ok(match use_up.send(&self.client).await? {
+            Updated::Applied(_) => CodeCheck::Accepted,
+            Updated::Refused(_) => CodeCheck::Rejected,
+        })
     }
 }

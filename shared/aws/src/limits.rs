@@ -96,4 +96,17 @@ impl RateLimiter for DynamoLimits {
         };
         Ok(number(&row, "windowStart")? > now_ms - limit.window_ms && number(&row, "count")? >= i64::from(limit.max))
     }
+
+    async fn refund(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<()> {
+        // Refused when the window has ended or holds nothing: then there is nothing to take back.
+        self.update(key, "ADD #count :minusOne")
+            .when("windowStart > :windowOpen AND #count > :zero")
+            .name("#count", "count")
+            .value(":minusOne", n(-1))
+            .value(":zero", n(0))
+            .value(":windowOpen", n(now_ms - limit.window_ms))
+            .send(&self.client)
+            .await
+            .map(drop)
+    }
 }

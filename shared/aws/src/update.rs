@@ -20,13 +20,13 @@ pub(crate) struct ConditionalUpdate {
     condition: Option<String>,
     names: HashMap<String, String>,
     values: HashMap<String, AttributeValue>,
-    return_old: bool,
+    returning: ReturnValue,
 }
 
 /// What became of a conditional update.
 #[derive(Debug)]
 pub(crate) enum Updated {
-    /// Applied; the changed attributes as they were if asked for with `returning_old`, or empty.
+    /// Applied; what `returning_old` or `returning_new` asked for, or nothing.
     Applied(Row),
     /// The condition did not hold; nothing changed. The row as it was (empty if none).
     Refused(Row),
@@ -42,7 +42,7 @@ impl ConditionalUpdate {
             condition: None,
             names: HashMap::new(),
             values: HashMap::new(),
-            return_old: false,
+            returning: ReturnValue::None,
         }
     }
 
@@ -83,7 +83,13 @@ impl ConditionalUpdate {
 
     /// Also returns, when applied, the updated attributes as they were before.
     pub fn returning_old(mut self) -> Self {
-        self.return_old = true;
+        self.returning = ReturnValue::UpdatedOld;
+        self
+    }
+
+    /// Also returns, when applied, the whole row as it is after the update.
+    pub fn returning_new(mut self) -> Self {
+        self.returning = ReturnValue::AllNew;
         self
     }
 
@@ -96,11 +102,7 @@ impl ConditionalUpdate {
             .set_condition_expression(self.condition)
             .set_expression_attribute_names(Some(self.names).filter(|names| !names.is_empty()))
             .set_expression_attribute_values(Some(self.values).filter(|values| !values.is_empty()))
-            .return_values(if self.return_old {
-                ReturnValue::UpdatedOld
-            } else {
-                ReturnValue::None
-            })
+            .return_values(self.returning)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;

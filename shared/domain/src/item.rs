@@ -116,6 +116,9 @@ pub const CATEGORIES: std::ops::RangeInclusive<i64> = 1..=8;
 /// Percent of "as new" (the wire's `depreciatione`).
 pub const CONDITION: std::ops::RangeInclusive<i64> = 1..=100;
 pub const MAX_PRICE: f64 = 100_000_000.0;
+/// The smallest price above zero: one fen. Smaller numbers mean nothing to a buyer, and far
+/// smaller ones (`1e-200`) are outside what DynamoDB can store.
+pub const MIN_NONZERO_PRICE: f64 = 0.01;
 pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_NOTE_CHARS: usize = 255;
 
@@ -209,7 +212,7 @@ impl ItemDetails {
         }
         if self
             .price
-            .is_some_and(|p| !p.is_finite() || !(0.0..=MAX_PRICE).contains(&p))
+            .is_some_and(|p| !(p == 0.0 || (MIN_NONZERO_PRICE..=MAX_PRICE).contains(&p)))
         {
             return Err(InvalidItem("price"));
         }
@@ -397,6 +400,14 @@ mod tests {
                 ..details()
             },
             ItemDetails {
+                price: Some(1e-200),
+                ..details()
+            },
+            ItemDetails {
+                price: Some(0.009),
+                ..details()
+            },
+            ItemDetails {
                 condition: Some(0),
                 ..details()
             },
@@ -407,6 +418,13 @@ mod tests {
         ];
         for details in bad {
             assert!(details.validate().is_err(), "{details:?}");
+        }
+        for price in [0.0, 0.01, 35.5, MAX_PRICE] {
+            let details = ItemDetails {
+                price: Some(price),
+                ..details()
+            };
+            assert!(details.validate().is_ok(), "{price}");
         }
         assert_eq!(
             Item::new_post(

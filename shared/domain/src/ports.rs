@@ -241,8 +241,14 @@ pub struct Limit {
 pub struct AbuseLimits {
     /// Code requests per client address.
     pub codes_per_source: Limit,
-    /// Wrong passwords per phone before its logins are refused for the rest of the window.
+    /// Wrong passwords for one phone from one address before that address's logins to the
+    /// phone are refused for the rest of the window.
     pub failed_logins: Limit,
+    /// Wrong passwords for one phone from all addresses before every login to it is refused:
+    /// higher, so that locking a victim out takes several addresses.
+    pub failed_logins_per_phone: Limit,
+    /// Wrong passwords from one address, whatever the phones, before its logins are refused.
+    pub failed_logins_per_source: Limit,
 }
 
 #[async_trait]
@@ -251,4 +257,7 @@ pub trait RateLimiter: Send + Sync {
     async fn hit(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool>;
     /// Whether the key is at its limit, without counting anything.
     async fn exceeded(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<bool>;
+    /// Takes back one event counted in the key's current window (an attempt counted before it
+    /// was judged, and judged harmless); nothing if the window has ended.
+    async fn refund(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<()>;
 }

@@ -6,13 +6,16 @@
 //! a CJK run yields every character and every adjacent pair (bigram), so `小米`, `充电宝` and
 //! `小米充电宝` all find `九成新 小米充电宝`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Distinct terms kept per document: the document and its postings are written in one
 /// DynamoDB transaction (at most 100 items), and a modify deletes old and writes new postings.
 pub const MAX_TERMS_PER_DOCUMENT: usize = 48;
 /// Distinct terms looked up per query (one parallel Query each).
 pub const MAX_QUERY_TERMS: usize = 16;
+/// Characters of a query that are read at all: the rest is cut before any tokenizing, so a
+/// query's CPU cannot grow with the size of the request body.
+pub const MAX_QUERY_CHARS: usize = 256;
 /// Postings read per query term, newest documents first. A term found in more documents than
 /// this (a common character) weighs almost nothing in BM25, and reading all of its postings
 /// would make a query's cost grow with the catalogue; the newest listings are the ones a
@@ -125,15 +128,19 @@ pub fn document_terms(primary: &str, secondary: &str) -> DocumentTerms {
     DocumentTerms { terms, length }
 }
 
-/// The distinct terms of a query, at most [`MAX_QUERY_TERMS`]: bigrams and words before
-/// single characters, which match the most and say the least.
+/// The distinct terms of a query's first [`MAX_QUERY_CHARS`] characters, at most
+/// [`MAX_QUERY_TERMS`]: bigrams and words before single characters, which match the most and
+/// say the least.
 pub fn query_terms(query: &str) -> Vec<String> {
-    let mut distinct: Vec<String> = Vec::new();
-    for term in tokenize(query) {
-        if !distinct.contains(&term) {
-            distinct.push(term);
-        }
-    }
+    let bounded = query
+        .char_indices()
+        .nth(MAX_QUERY_CHARS)
+        .map_or(query, |(end, _)| &query[..end]);
+    let mut seen = HashSet::new();
+    let distinct: Vec<String> = tokenize(bounded)
+        .into_iter()
+        .filter(|term| seen.insert(term.clone()))
+        .collect();
     let single_cjk = |t: &String| t.chars().count() == 1 && t.chars().all(is_cjk);
     let (singles, longer): (Vec<String>, Vec<String>) = distinct.into_iter().partition(single_cjk);
     longer.into_iter().chain(singles).take(MAX_QUERY_TERMS).collect()
@@ -268,5 +275,15 @@ mod tests {
         assert_eq!(ranked[0].0, 7);
         assert!(ranked[0].1 > ranked[1].1);
         assert!(rank(10, &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn only_the_first_characters_of_a_query_are_read() {
+        let long = format!("{} 充电宝", "x".repeat(MAX_QUERY_CHARS));
+        assert!(!query_terms(&long).contains(&"充电宝".to_owned()));
+        let words: String = (0..100_000).map(|i| format!("w{i} ")).collect();
+        let terms = query_terms(&words);
+        assert_eq!(terms.len(), MAX_QUERY_TERMS);
+        assert_eq!(terms[0], "w0");
     }
 }

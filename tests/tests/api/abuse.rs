@@ -2,6 +2,7 @@
 //! requests are limited per source address.
 
 use foof_tests::{CLIENT_PASSWORD, TestApp, e164, unique_phone};
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -96,4 +97,100 @@ async fn code_requests_are_limited_per_source_address() {
     );
     app.clock.advance(Duration::from_secs(3601));
     assert_eq!(ask(unique_phone()).await, json!({"status": "success"}));
+}
+
+/// A code is judged at most `max_tries` (5) times however many guesses arrive at once: each
+/// round sends 29 wrong guesses and the right one together, the right one eleventh. Were all
+/// of them judged, the right one would win every round.
+#[tokio::test]
+async fn guesses_sent_at_once_are_judged_at_most_the_codes_tries() {
+    let app = TestApp::spawn().await;
+    let mut wins = 0;
+    for _ in 0..8 {
+        let phone = unique_phone();
+        let code: u32 = app.request_code(&phone).await.parse().unwrap();
+        let mut guesses: Vec<u32> = (1..=29).map(|offset| (code + offset) % 1_000_000).collect();
+        guesses.insert(10, code);
+        let register = |guess: u32| {
+            let body = json!({"phonenumber": phone, "verifycode": format!("{guess:06}"), "password": CLIENT_PASSWORD});
+            app.post("/user/register", body)
+        };
+        let replies = join_all(guesses.into_iter().map(register)).await;
+        let accepted = replies.iter().filter(|reply| reply.body["status"] == "success").count();
+        // Refused: judged wrong or out of tries, or (once the right guess has used the code up)
+        // no code outstanding.
+        let refused = replies
+            .iter()
+            .filter(|reply| {
+                reply.body == json!({"status": "failure", "info": "bad verify code"})
+                    || reply.body == json!({"status": "failure", "info": "invaild request"})
+            })
+            .count();
+        assert_eq!(accepted + refused, 30, "{replies:?}");
+        wins += accepted;
+    }
+    assert!(wins <= 3, "the right guess won {wins} rounds of 8");
+}
+
+fn client_from(address: IpAddr) -> reqwest::Client {
+    reqwest::Client::builder().local_address(address).build().unwrap()
+}
+
+async fn login_from(app: &TestApp, client: &reqwest::Client, phone: &str, password: &str) -> Value {
+    let request = client
+        .post(app.url("/user/login"))
+        .json(&json!({"phonenumber": phone, "password": password}));
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Each attempt takes its place in the phone's window before its password is judged.
+#[tokio::test]
+async fn wrong_passwords_sent_at_once_are_judged_no_more_than_the_limit() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let client = client_from(own_loopback());
+    let attempts = (0..40).map(|_| login_from(&app, &client, &user.phone, WRONG));
+    let replies = join_all(attempts).await;
+    let count = |info: &str| replies.iter().filter(|reply| reply["info"] == info).count();
+    assert_eq!(
+        (count("password incorrect"), count("request too frequent")),
+        (5, 35),
+        "{replies:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_address_cannot_lock_a_victim_out_but_several_can_only_for_the_window() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let attackers: Vec<reqwest::Client> = (0..4).map(|_| client_from(own_loopback())).collect();
+    let victim = client_from(own_loopback());
+    for _ in 0..5 {
+        let reply = login_from(&app, &attackers[0], &user.phone, WRONG).await;
+        assert_eq!(reply["info"], "password incorrect");
+    }
+    let locked = json!({"status": "failure", "info": "request too frequent"});
+    assert_eq!(
+        login_from(&app, &attackers[0], &user.phone, CLIENT_PASSWORD).await,
+        locked
+    );
+    assert_eq!(
+        login_from(&app, &victim, &user.phone, CLIENT_PASSWORD).await["status"],
+        "success"
+    );
+    // Twenty wrong passwords for the phone, from four addresses: now it is locked for everyone.
+    for attacker in &attackers[1..] {
+        for _ in 0..5 {
+            assert_eq!(
+                login_from(&app, attacker, &user.phone, WRONG).await["info"],
+                "password incorrect"
+            );
+        }
+    }
+    assert_eq!(login_from(&app, &victim, &user.phone, CLIENT_PASSWORD).await, locked);
+    app.clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert_eq!(
+        login_from(&app, &victim, &user.phone, CLIENT_PASSWORD).await["status"],
+        "success"
+    );
 }

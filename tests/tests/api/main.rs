@@ -8,6 +8,7 @@ mod chats;
 mod contract;
 mod faults;
 mod favorites;
+mod hardening;
 mod helpers;
 mod item_ids;
 mod items;

@@ -48,6 +48,16 @@ impl RateLimiter for InMemory {
             .get(key)
             .is_some_and(|window| window.open(limit, now_ms) && window.count >= i64::from(limit.max)))
     }
+
+    async fn refund(&self, key: &str, limit: Limit, now_ms: i64) -> BackendResult<()> {
+        if let Some(window) = self.lock().limits.get_mut(key)
+            && window.open(limit, now_ms)
+            && window.count > 0
+        {
+            window.count -= 1;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -86,5 +96,18 @@ mod tests {
             assert!(!limits.hit("k", one, at).await.unwrap());
         }
         assert!(limits.hit("k", one, 100).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_refund_frees_one_event_of_the_current_window_only() {
+        let limits = InMemory::new().limits();
+        assert!(limits.hit("k", LIMIT, 0).await.unwrap());
+        assert!(limits.hit("k", LIMIT, 0).await.unwrap());
+        assert!(!limits.hit("k", LIMIT, 0).await.unwrap());
+        limits.refund("k", LIMIT, 10).await.unwrap();
+        assert!(limits.hit("k", LIMIT, 10).await.unwrap());
+        limits.refund("k", LIMIT, 5_000).await.unwrap();
+        limits.refund("missing", LIMIT, 0).await.unwrap();
+        assert!(limits.hit("k", LIMIT, 5_000).await.unwrap());
     }
 }
