@@ -16,6 +16,7 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT:-8000}"
 export PORT=${PORT:-4000}
 # A developer asks for many codes from one address; the production default is 20 an hour.
 export CODE_REQUESTS_PER_SOURCE_PER_HOUR=${CODE_REQUESTS_PER_SOURCE_PER_HOUR:-100000}
+export SMS_PER_HOUR=${SMS_PER_HOUR:-100000}
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}
 cargo build --quiet --bin foof-devserver
 echo "FOOF API on http://127.0.0.1:$PORT  (DynamoDB Local :${DDB_PORT:-8000}, moto :${MOTO_PORT:-4566}); Ctrl-C stops all"

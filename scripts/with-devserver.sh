@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=$(python3 scripts/free-port.py)
 cargo build --quiet --bin foof-devserver
-# A test run asks for many codes from one address; the per-source limit has tests of its own
-# (a caller that compares against the production limit sets it).
+# A test run asks for many codes from one address, and every run on these emulators counts in
+# one service-wide SMS budget; both limits have tests of their own (a caller that compares
+# against the production limits sets them).
 PORT=$port RUST_LOG=warn CODE_REQUESTS_PER_SOURCE_PER_HOUR=${CODE_REQUESTS_PER_SOURCE_PER_HOUR:-1000000} \
+  SMS_PER_HOUR=${SMS_PER_HOUR:-1000000} \
   target/debug/foof-devserver &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

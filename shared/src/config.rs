@@ -3,7 +3,7 @@
 use foof_aws::{EndpointOverrides, Tables};
 use foof_domain::codes::CodePolicy;
 use foof_domain::phone::{InvalidCallingCodes, SmsCountries};
-use foof_domain::ports::{AbuseLimits, Limit};
+use foof_domain::ports::{AbuseLimits, Limit, PushLimits};
 use std::env;
 use std::time::Duration;
 use thiserror::Error;
@@ -44,6 +44,8 @@ pub struct Config {
     pub sms_countries: SmsCountries,
     /// Abuse limits (fixed windows, see docs/reliability.md).
     pub limits: AbuseLimits,
+    /// Messages one sender may push.
+    pub pushes: PushLimits,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
     pub custom_endpoint: bool,
     /// Endpoints that override the SDK's: `EMULATOR_ENDPOINT_URL` and
@@ -94,6 +96,20 @@ impl Config {
                 failed_logins_per_source: Limit {
                     max: number("FAILED_LOGINS_PER_SOURCE_PER_15_MINUTES", 100)? as u32,
                     window_ms: 900_000,
+                },
+                sms_per_hour: Limit {
+                    max: number("SMS_PER_HOUR", 500)? as u32,
+                    window_ms: 3_600_000,
+                },
+            },
+            pushes: PushLimits {
+                per_minute: Limit {
+                    max: number("PUSHES_PER_MINUTE", 30)? as u32,
+                    window_ms: 60_000,
+                },
+                per_day: Limit {
+                    max: number("PUSHES_PER_DAY", 1000)? as u32,
+                    window_ms: 86_400_000,
                 },
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),

@@ -10,6 +10,8 @@ pub enum ChatError {
     InvalidRequest,
     #[error("the recipient does not exist")]
     NoSuchUser,
+    #[error("the sender pushed too many messages in the window")]
+    TooFrequent,
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -19,6 +21,7 @@ impl From<ChatError> for ApiError {
         match error {
             ChatError::InvalidRequest => ApiError::InvalidRequest,
             ChatError::NoSuchUser => ApiError::Failure("no such user"),
+            ChatError::TooFrequent => ApiError::Failure("request too frequent"),
             ChatError::Backend(cause) => ApiError::Backend(cause),
         }
     }

@@ -3,20 +3,42 @@
 use crate::error::ChatError;
 use foof_domain::clock::Clock;
 use foof_domain::ids::{MessageId, UserId};
-use foof_domain::message::{Message, Page};
-use foof_domain::ports::{IdAllocator, MessageStore, Written};
+use foof_domain::message::{DEFAULT_NEW_PAGE, Message, Page};
+use foof_domain::ports::{IdAllocator, MessageStore, PushLimits, RateLimiter, Written};
 use std::sync::Arc;
 
 /// The chats group's use cases.
 pub struct Chats {
     ids: Arc<dyn IdAllocator>,
     messages: Arc<dyn MessageStore>,
+    limits: Arc<dyn RateLimiter>,
+    pushes: PushLimits,
     clock: Arc<dyn Clock>,
 }
 
 impl Chats {
-    pub fn new(ids: Arc<dyn IdAllocator>, messages: Arc<dyn MessageStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { ids, messages, clock }
+    pub fn new(
+        ids: Arc<dyn IdAllocator>,
+        messages: Arc<dyn MessageStore>,
+        limits: Arc<dyn RateLimiter>,
+        pushes: PushLimits,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            ids,
+            messages,
+            limits,
+            pushes,
+            clock,
+        }
+    }
+
+    /// Counts a push of `from` in its windows; `false` when either is full.
+    async fn within_push_limits(&self, from: UserId, now: i64) -> Result<bool, ChatError> {
+        let per_minute = format!("pushes-minute#{from}");
+        let per_day = format!("pushes-day#{from}");
+        Ok(self.limits.hit(&per_minute, self.pushes.per_minute, now).await?
+            && self.limits.hit(&per_day, self.pushes.per_day, now).await?)
     }
 
     /// Stores a message of `kind` (its wire number) for `to`.
@@ -24,6 +46,9 @@ impl Chats {
         let now = self.clock.now_ms();
         let draft =
             Message::new(MessageId::new(0), from, to, kind, data, now).map_err(|_| ChatError::InvalidRequest)?;
+        if !self.within_push_limits(from, now).await? {
+            return Err(ChatError::TooFrequent);
+        }
         let message = Message {
             id: MessageId::new(self.ids.next_id("chats").await?),
             ..draft
@@ -34,8 +59,13 @@ impl Chats {
         }
     }
 
-    /// `fetchnew`: what nobody fetched yet, each message handed out once.
+    /// `fetchnew`: what nobody fetched yet, each message handed out once, at most
+    /// [`DEFAULT_NEW_PAGE`] when the caller names no limit.
     pub async fn fetch_new(&self, me: UserId, page: Page) -> Result<Vec<Message>, ChatError> {
+        let page = Page {
+            limit: page.limit.or(Some(DEFAULT_NEW_PAGE)),
+            ..page
+        };
         Ok(self.messages.claim_new(me, page, self.clock.now_ms()).await?)
     }
 

@@ -20,7 +20,14 @@ type Reply = Result<Json<Value>, ApiError>;
 type ChatsState = State<AppState<Chats>>;
 
 pub fn router(adapters: &Adapters) -> Router {
-    let chats = Chats::new(adapters.ids(), adapters.messages(), adapters.clock());
+    let pushes = adapters.config().pushes;
+    let chats = Chats::new(
+        adapters.ids(),
+        adapters.messages(),
+        adapters.limits(),
+        pushes,
+        adapters.clock(),
+    );
     Router::new()
         .route("/user/chat/push", post(push))
         .route("/user/chat/fetchnew", post(fetch_new))

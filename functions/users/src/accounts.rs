@@ -97,16 +97,26 @@ impl Accounts {
         if codes.issue(phone.e164(), &digest, now, &self.rules.codes).await? == CodeIssue::TooFrequent {
             return Err(UserError::TooFrequent);
         }
+        // The service's SMS budget is spent last, by requests every other limit let through.
+        if !limits.hit("sms-sent", self.rules.limits.sms_per_hour, now).await? {
+            self.withdraw(phone, &digest, now).await;
+            return Err(UserError::TooFrequent);
+        }
         if let Err(undelivered) = sms
             .send_sms(phone.e164(), &sms_text(&code, self.rules.codes.lifetime))
             .await
         {
-            if let Err(error) = codes.withdraw(phone.e164(), &digest, now).await {
-                tracing::warn!(%error, "an undelivered code could not be withdrawn");
-            }
+            self.withdraw(phone, &digest, now).await;
             return Err(undelivered.into());
         }
         Ok(())
+    }
+
+    /// Takes back a code that was not sent, so that the phone may ask again at once.
+    async fn withdraw(&self, phone: &PhoneNumber, digest: &str, now: i64) {
+        if let Err(error) = self.ports.codes.withdraw(phone.e164(), digest, now).await {
+            tracing::warn!(%error, "an unsent code could not be withdrawn");
+        }
     }
 
     /// Uses up the code if it is right; a wrong guess costs one of the code's tries.
@@ -255,6 +265,10 @@ mod tests {
         max: 12,
         window_ms: 900_000,
     };
+    const SMS_PER_HOUR: Limit = Limit {
+        max: 4,
+        window_ms: 3_600_000,
+    };
     /// The address the tests log in from, unless they say otherwise.
     const HERE: &str = "10.0.0.1";
 
@@ -296,6 +310,7 @@ mod tests {
                 failed_logins: FAILED_LOGINS,
                 failed_logins_per_phone: FAILED_LOGINS_PER_PHONE,
                 failed_logins_per_source: FAILED_LOGINS_PER_SOURCE,
+                sms_per_hour: SMS_PER_HOUR,
             },
             code_key: b"code key".to_vec(),
         };
@@ -624,5 +639,35 @@ mod tests {
             (judged, refused),
             (FAILED_LOGINS.max as usize, 2 * FAILED_LOGINS.max as usize)
         );
+    }
+
+    #[tokio::test]
+    async fn the_hourly_sms_budget_is_spent_only_by_requests_every_other_limit_let_through() {
+        let world = world();
+        let sources = ["10.7.0.1", "10.7.0.2"];
+        for n in 0..SMS_PER_HOUR.max {
+            let number = format!("1380013900{n}");
+            let source = sources[n as usize % 2];
+            world.accounts.request_code(&phone(&number), source).await.unwrap();
+            // A resend too soon is refused by the phone's limit and spends nothing.
+            assert!(matches!(
+                world.accounts.request_code(&phone(&number), source).await,
+                Err(UserError::TooFrequent)
+            ));
+        }
+        let sent = world.outbox.sms().len();
+        assert!(matches!(
+            world.accounts.request_code(&phone("13800139009"), "10.7.0.3").await,
+            Err(UserError::TooFrequent)
+        ));
+        assert_eq!(world.outbox.sms().len(), sent, "no SMS over the budget");
+        world
+            .clock
+            .advance(Duration::from_millis(SMS_PER_HOUR.window_ms as u64));
+        world
+            .accounts
+            .request_code(&phone("13800139009"), "10.7.0.3")
+            .await
+            .unwrap();
     }
 }

@@ -51,6 +51,9 @@ impl Serialize for MessageKind {
 pub const MAX_DATA_CHARS: usize = 255;
 /// Largest page `fetchnew`/`fetchall` return when asked for one.
 pub const MAX_PAGE: usize = 500;
+/// What `fetchnew` returns when no `limit` is given: a flooded inbox is handed out a page per
+/// poll (the client polls again) instead of in one reply that grows with the flood.
+pub const DEFAULT_NEW_PAGE: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {

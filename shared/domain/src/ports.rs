@@ -249,6 +249,16 @@ pub struct AbuseLimits {
     pub failed_logins_per_phone: Limit,
     /// Wrong passwords from one address, whatever the phones, before its logins are refused.
     pub failed_logins_per_source: Limit,
+    /// Verification SMS the whole service sends: what an attacker spreading requests over
+    /// many addresses and phones can cost it at most.
+    pub sms_per_hour: Limit,
+}
+
+/// How many messages one sender may push (fixed windows, docs/reliability.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PushLimits {
+    pub per_minute: Limit,
+    pub per_day: Limit,
 }
 
 #[async_trait]

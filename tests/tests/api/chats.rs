@@ -5,6 +5,7 @@ use foof_tests::TestApp;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 fn is_iso_millis(value: &Value) -> bool {
     let s = value.as_str().unwrap_or_default();
@@ -203,4 +204,54 @@ async fn racing_fetchnew_calls_deliver_each_message_exactly_once() {
         delivered.values().all(|count| *count == 1),
         "a message was delivered twice: {delivered:?}"
     );
+}
+
+#[tokio::test]
+async fn pushes_are_limited_per_sender_per_minute_and_per_day() {
+    let app = TestApp::spawn_with(|config| config.pushes.per_day.max = 35).await;
+    let (a, b, c) = (app.register().await, app.register().await, app.register().await);
+    let push_from = |from: &foof_tests::TestUser, text: String| {
+        app.post(
+            "/user/chat/push",
+            json!({"token": from.token, "to": b.uuid, "type": 1, "data": text}),
+        )
+    };
+    for i in 0..30 {
+        push_from(&a, format!("m{i}")).await.assert_success();
+    }
+    push_from(&a, "one too many".into())
+        .await
+        .assert_failure("request too frequent");
+    push_from(&c, "another sender".into()).await.assert_success();
+    app.clock.advance(Duration::from_secs(61));
+    for i in 30..35 {
+        push_from(&a, format!("m{i}")).await.assert_success();
+    }
+    push_from(&a, "over the day".into())
+        .await
+        .assert_failure("request too frequent");
+    app.clock.advance(Duration::from_secs(61));
+    push_from(&a, "still over the day".into())
+        .await
+        .assert_failure("request too frequent");
+    let inbox = fetch(&app, &b, "fetchall", json!({})).await;
+    assert_eq!(inbox.len(), 36, "only the accepted pushes were stored");
+}
+
+#[tokio::test]
+async fn fetchnew_without_a_limit_hands_a_flooded_inbox_out_a_page_per_poll() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (app.register().await, app.register().await);
+    for minute in 0..5 {
+        for i in 0..30 {
+            push(&app, &a, b.uuid, 1, json!(format!("m{}", minute * 30 + i))).await;
+        }
+        app.clock.advance(Duration::from_secs(61));
+    }
+    let first = fetch(&app, &b, "fetchnew", json!({})).await;
+    let second = fetch(&app, &b, "fetchnew", json!({})).await;
+    let third = fetch(&app, &b, "fetchnew", json!({})).await;
+    assert_eq!((first.len(), second.len(), third.len()), (100, 50, 0));
+    assert_eq!(first[0]["data"], "m0");
+    assert_eq!(second[49]["data"], "m149");
 }

@@ -133,6 +133,7 @@ async fn start_server(binary: &Path) -> (tokio::process::Child, String) {
         .env("PORT", port.to_string())
         .env("RUST_LOG", "warn")
         .env("CODE_REQUESTS_PER_SOURCE_PER_HOUR", "1000000")
+        .env("SMS_PER_HOUR", "1000000")
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
