@@ -3,7 +3,7 @@
 use foof_aws::{EndpointOverrides, Tables};
 use foof_domain::codes::CodePolicy;
 use foof_domain::phone::{InvalidCallingCodes, SmsCountries};
-use foof_domain::ports::{AbuseLimits, Limit, PushLimits};
+use foof_domain::ports::{AbuseLimits, Limit, MailLimits, PushLimits};
 use std::env;
 use std::time::Duration;
 use thiserror::Error;
@@ -46,6 +46,8 @@ pub struct Config {
     pub limits: AbuseLimits,
     /// Messages one sender may push.
     pub pushes: PushLimits,
+    /// Verification mail per account and per mailbox.
+    pub mail: MailLimits,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
     pub custom_endpoint: bool,
     /// Endpoints that override the SDK's: `EMULATOR_ENDPOINT_URL` and
@@ -100,6 +102,16 @@ impl Config {
                 sms_per_hour: Limit {
                     max: number("SMS_PER_HOUR", 500)? as u32,
                     window_ms: 3_600_000,
+                },
+            },
+            mail: MailLimits {
+                per_account: Limit {
+                    max: number("MAIL_PER_ACCOUNT_PER_DAY", 5)? as u32,
+                    window_ms: 86_400_000,
+                },
+                per_address: Limit {
+                    max: number("MAIL_PER_ADDRESS_PER_DAY", 3)? as u32,
+                    window_ms: 86_400_000,
                 },
             },
             pushes: PushLimits {

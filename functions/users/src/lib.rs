@@ -9,7 +9,7 @@ mod mail;
 mod profile;
 
 pub use accounts::{AccountPorts, AccountRules, Accounts};
-pub use mail::MailVerification;
+pub use mail::{MailPorts, MailRules, MailVerification};
 pub use profile::Profiles;
 
 use axum::Router;
@@ -63,11 +63,18 @@ pub fn router(adapters: &Adapters) -> Router {
         },
     );
     let mail = MailVerification::new(
-        users.clone(),
-        adapters.mail(),
-        tokens.clone(),
-        config.mail_domain.clone(),
-        config.mail_token_lifetime,
+        MailPorts {
+            users: users.clone(),
+            mail: adapters.mail(),
+            limits: adapters.limits(),
+            tokens: tokens.clone(),
+            clock: adapters.clock(),
+        },
+        MailRules {
+            domain: config.mail_domain.clone(),
+            link_lifetime: config.mail_token_lifetime,
+            limits: config.mail,
+        },
     );
     let state = UsersState {
         tokens,

@@ -229,11 +229,24 @@ impl UserStore for DynamoUsers {
         old.map(|row| text(&row, "avatarurl")).transpose()
     }
 
+    async fn request_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
+        Ok(
+            match self.update_existing(user, &[("pendingIdcard", s(idcard))]).await? {
+                Some(_) => Written::Done,
+                None => Written::Refused,
+            },
+        )
+    }
+
     async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
-        let sets = [("idcard", s(idcard)), ("verifiedIdcard", s(idcard))];
-        Ok(match self.update_existing(user, &sets).await? {
-            Some(_) => Written::Done,
-            None => Written::Refused,
-        })
+        let confirm = ConditionalUpdate::new(
+            &self.users,
+            USER_ID,
+            n(user.get()),
+            "SET idcard = :card, verifiedIdcard = :card REMOVE pendingIdcard",
+        )
+        .when("pendingIdcard = :card")
+        .value(":card", s(idcard));
+        Ok(confirm.send(&self.client).await?.into())
     }
 }

@@ -81,7 +81,11 @@ pub trait UserStore: Send + Sync {
     async fn update_profile(&self, user: UserId, changes: &ProfileChanges) -> BackendResult<Written>;
     /// Sets the avatar path and returns the previous one; `None` if the user does not exist.
     async fn replace_avatar(&self, user: UserId, avatar_path: &str) -> BackendResult<Option<String>>;
-    /// Stores the proven idcard (and so sets `verified`); `Refused` if the user does not exist.
+    /// Records the idcard a verification mail is being sent for: the newest request, and the
+    /// only one a link may still confirm. `Refused` if the user does not exist.
+    async fn request_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written>;
+    /// Stores the proven idcard (and so sets `verified`) if it is the one last requested, and
+    /// uses the request up; `Refused` if it is not (a stale or used link) or the user is gone.
     async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written>;
 }
 
@@ -252,6 +256,13 @@ pub struct AbuseLimits {
     /// Verification SMS the whole service sends: what an attacker spreading requests over
     /// many addresses and phones can cost it at most.
     pub sms_per_hour: Limit,
+}
+
+/// How much verification mail one account may ask for, and one mailbox may receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailLimits {
+    pub per_account: Limit,
+    pub per_address: Limit,
 }
 
 /// How many messages one sender may push (fixed windows, docs/reliability.md).

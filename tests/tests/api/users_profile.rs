@@ -378,3 +378,58 @@ async fn bodies_over_one_mebibyte_get_413() {
     );
     let _: Value = reply.body;
 }
+
+/// The path of the newest verification link mailed to `idcard`'s campus mailbox.
+async fn newest_link(app: &TestApp, idcard: &str) -> String {
+    let mails = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await;
+    let link = mails
+        .last()
+        .expect("a verification mail was sent")
+        .verification_link()
+        .unwrap();
+    link[link.find("/user/mail/verify/").unwrap()..].to_owned()
+}
+
+#[tokio::test]
+async fn a_stale_mail_link_never_overwrites_a_newer_address_and_a_link_works_once() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let (older, newer) = (unique_idcard(), unique_idcard());
+    for idcard in [&older, &newer] {
+        app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
+            .await
+            .assert_success();
+    }
+    let (stale, newest) = (newest_link(&app, &older).await, newest_link(&app, &newer).await);
+    app.get(&stale).await.assert_failure("invaild request");
+    app.get(&newest).await.assert_success();
+    app.get(&newest).await.assert_failure("invaild request");
+    app.get(&stale).await.assert_failure("invaild request");
+    let me = app.me(&user).await;
+    assert_eq!((&me["idcard"], &me["verified"]), (&json!(newer), &json!(1)));
+}
+
+#[tokio::test]
+async fn verification_mail_is_limited_per_mailbox_and_per_account() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let ask = |idcard: &str| app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}));
+    let mailbox = unique_idcard();
+    for _ in 0..3 {
+        ask(&mailbox).await.assert_success();
+    }
+    ask(&mailbox).await.assert_failure("request too frequent");
+    assert_eq!(app.outbox.mail_to(&format!("{mailbox}@seu.edu.cn")).await.len(), 3);
+    ask(&unique_idcard()).await.assert_success();
+    ask(&unique_idcard()).await.assert_failure("request too frequent");
+    // Another account may still mail another mailbox; the day's window ends.
+    let other = app.register().await;
+    app.post(
+        "/user/mail/verify",
+        json!({"token": other.token, "idcard": unique_idcard()}),
+    )
+    .await
+    .assert_success();
+    app.clock.advance(Duration::from_secs(86_401));
+    ask(&mailbox).await.assert_success();
+}

@@ -61,6 +61,8 @@ struct Tables {
     favorites: BTreeMap<(UserId, ItemId), FavoriteId>,
     codes: HashMap<String, codes::CodeRow>,
     limits: HashMap<String, limits::Window>,
+    /// `users.pendingIdcard`: the idcard each user last asked to verify.
+    requested_idcards: HashMap<UserId, String>,
 }
 
 impl InMemory {

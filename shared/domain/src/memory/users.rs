@@ -98,15 +98,27 @@ impl UserStore for InMemory {
             .map(|stored| std::mem::replace(&mut stored.avatarurl, avatar_path.to_owned())))
     }
 
+    async fn request_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
+        let mut tables = self.lock();
+        if !tables.users.contains_key(&user) {
+            return Ok(Written::Refused);
+        }
+        tables.requested_idcards.insert(user, idcard.to_owned());
+        Ok(Written::Done)
+    }
+
     async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
-        Ok(match self.lock().users.get_mut(&user) {
-            Some(stored) => {
-                stored.idcard = idcard.to_owned();
-                stored.verified_idcard = idcard.to_owned();
-                Written::Done
-            }
-            None => Written::Refused,
-        })
+        let mut tables = self.lock();
+        if tables.requested_idcards.get(&user).map(String::as_str) != Some(idcard) {
+            return Ok(Written::Refused);
+        }
+        let Some(stored) = tables.users.get_mut(&user) else {
+            return Ok(Written::Refused);
+        };
+        stored.idcard = idcard.to_owned();
+        stored.verified_idcard = idcard.to_owned();
+        tables.requested_idcards.remove(&user);
+        Ok(Written::Done)
     }
 }
 
@@ -157,6 +169,8 @@ mod tests {
             users.confirm_idcard(nobody, "213170000").await.unwrap(),
             Written::Refused
         );
+        assert_eq!(users.confirm_idcard(me, "213170000").await.unwrap(), Written::Refused);
+        assert_eq!(users.request_idcard(me, "213170000").await.unwrap(), Written::Done);
         assert_eq!(users.confirm_idcard(me, "213170000").await.unwrap(), Written::Done);
         assert_eq!(world.user(me).unwrap().verified(), 1);
     }
