@@ -17,10 +17,10 @@ pub struct ItemImages {
 }
 
 /// The first picture number not used by the item's current pictures.
-fn next_number(prefix: &str, current: &[&str]) -> usize {
+fn next_number(prefix: &str, current: &[&str]) -> u64 {
     current
         .iter()
-        .filter_map(|path| path.strip_prefix(prefix)?.split('.').next()?.parse::<usize>().ok())
+        .filter_map(|path| path.strip_prefix(prefix)?.split('.').next()?.parse::<u64>().ok())
         .max()
         .map_or(0, |n| n + 1)
 }
@@ -60,11 +60,21 @@ impl ItemImages {
         }
         let prefix = format!("image/item/{owner}-{item}-");
         let current_paths: Vec<&str> = current.image_paths();
-        let first = next_number(&prefix, &current_paths);
+        // Numbers claimed in the store, not just read: an upload racing this one gets others,
+        // so neither can overwrite or clean up the other's pictures.
+        let claimed = self
+            .items
+            .claim_picture_numbers(item, owner, next_number(&prefix, &current_paths), images.len() as u64)
+            .await?;
+        let first = match claimed {
+            Ok(first) => first,
+            Err(OwnerWrite::NotOwner) => return Err(ItemError::NotOwner),
+            Err(_) => return Err(ItemError::NoSuchItem),
+        };
         let paths: Vec<String> = images
             .iter()
-            .enumerate()
-            .map(|(i, image)| format!("{prefix}{}.{}", first + i, image.kind.extension()))
+            .zip(first..)
+            .map(|(image, number)| format!("{prefix}{number}.{}", image.kind.extension()))
             .collect();
 
         let uploads = images
@@ -105,6 +115,7 @@ mod tests {
     use super::*;
     use foof_domain::item::{DEFAULT_IMAGE, Item, Sold};
     use foof_domain::memory::{InMemory, Objects};
+    use foof_domain::ports::{BackendResult, StoredObject};
     use foof_domain::user::User;
 
     const PHOTO: &[u8] = include_bytes!("../../../shared/fixtures/photo.jpg");
@@ -276,6 +287,44 @@ mod tests {
         assert_eq!(
             next_number(prefix, &["image/item/3-7-4.jpg", "image/item/9-7-9.jpg"]),
             5
+        );
+    }
+
+    /// The bucket, yielding once per put: two uploads then interleave as they do on AWS.
+    struct YieldingPuts(Arc<dyn ObjectStore>);
+
+    #[async_trait::async_trait]
+    impl ObjectStore for YieldingPuts {
+        async fn put(&self, key: &str, bytes: bytes::Bytes, content_type: &str) -> BackendResult<()> {
+            tokio::task::yield_now().await;
+            self.0.put(key, bytes, content_type).await
+        }
+        async fn get(&self, key: &str) -> BackendResult<Option<StoredObject>> {
+            self.0.get(key).await
+        }
+        async fn delete(&self, key: &str) -> BackendResult<()> {
+            self.0.delete(key).await
+        }
+    }
+
+    #[tokio::test]
+    async fn racing_uploads_never_share_a_name_and_the_loser_removes_only_its_own() {
+        let (world, objects, _) = world().await;
+        let images = ItemImages::new(world.items(), Arc::new(YieldingPuts(objects.store())));
+        let (first, second) = tokio::join!(
+            images.replace(OWNER, ITEM, &[PHOTO, PNG]),
+            images.replace(OWNER, ITEM, &[PHOTO])
+        );
+        let won = match (first, second) {
+            (Ok(won), Err(ItemError::InvalidRequest)) | (Err(ItemError::InvalidRequest), Ok(won)) => won,
+            other => panic!("one upload wins the switch, the other is refused: {other:?}"),
+        };
+        assert_eq!(images_of(&world), join_image_paths(&won));
+        let won: Vec<&str> = won.iter().map(String::as_str).collect();
+        assert_eq!(
+            objects.keys(),
+            keys(&won),
+            "the winner's pictures stay, the loser's are gone"
         );
     }
 }

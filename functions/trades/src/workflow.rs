@@ -417,6 +417,15 @@ mod tests {
         async fn mark_deleted(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
             self.0.mark_deleted(item, owner).await
         }
+        async fn claim_picture_numbers(
+            &self,
+            item: ItemId,
+            owner: UserId,
+            start: u64,
+            count: u64,
+        ) -> BackendResult<Result<u64, OwnerWrite>> {
+            self.0.claim_picture_numbers(item, owner, start, count).await
+        }
         async fn replace_images(&self, item: ItemId, owner: UserId, old: &str, new: &str) -> BackendResult<OwnerWrite> {
             self.0.replace_images(item, owner, old, new).await
         }

@@ -2,10 +2,11 @@
 //! (`uuid`, `itemid`) for published lists and the sparse `by-buyer` (`to`, `itemid`) for
 //! bought lists: `to` is stored only while an item has a counter-party.
 
-use super::attributes::{Row, n, s};
+use super::attributes::{Row, n, number, s};
 use super::batch::{get_by_ids, get_one};
 use super::claims::IdClaims;
 use super::errors::Built;
+use super::errors::corrupt;
 use super::item_rows::{
     BUYER, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row, price_value,
     sold_value,
@@ -25,6 +26,9 @@ use std::sync::Arc;
 
 /// Attempts of a read-then-transact write that lost a race (the item changed in between).
 const ATTEMPTS: usize = 3;
+
+/// The next picture number of the item (absent until its first upload claims some).
+const PICTURE_NUMBERS: &str = "pictureNumbers";
 
 /// Holds while the item exists, is `:owner`'s and is not deleted.
 const OWNED_AND_LIVE: &str = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false";
@@ -278,6 +282,33 @@ impl ItemStore for DynamoItems {
             }
         }
         Ok(OwnerWrite::Stale)
+    }
+
+    async fn claim_picture_numbers(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        start: u64,
+        count: u64,
+    ) -> BackendResult<Result<u64, OwnerWrite>> {
+        let as_number = |value: u64| i64::try_from(value).map_err(|_| corrupt("picture number out of range"));
+        let claim = self
+            .update(item, "SET #next = if_not_exists(#next, :start) + :count")
+            .when(OWNED_AND_LIVE)
+            .name("#next", PICTURE_NUMBERS)
+            .name("#owner", OWNER)
+            .value(":start", n(as_number(start)?))
+            .value(":count", n(as_number(count)?))
+            .value(":owner", n(owner.get()))
+            .value(":false", AttributeValue::Bool(false))
+            .returning_new();
+        match claim.send(&self.client).await? {
+            Updated::Applied(row) => {
+                let next = u64::try_from(number(&row, PICTURE_NUMBERS)?).map_err(|_| corrupt("picture number"))?;
+                Ok(Ok(next - count))
+            }
+            Updated::Refused(old) => Ok(Err(refusal(&old, owner)?)),
+        }
     }
 
     async fn replace_images(

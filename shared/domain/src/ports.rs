@@ -157,6 +157,17 @@ pub trait ItemStore: Send + Sync {
     async fn update_details(&self, item: ItemId, owner: UserId, details: &ItemDetails) -> BackendResult<OwnerWrite>;
     /// Soft delete; deleting a deleted item of one's own is `Done` again.
     async fn mark_deleted(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite>;
+    /// Claims `count` picture numbers for a live item of `owner` and returns the first: the
+    /// item's numbering goes on from `start` the first time (what its current pictures use) and
+    /// from where the last claim ended afterwards, so uploads racing for one item never pick
+    /// the same names. `Err` says why the item is not `owner`'s to change.
+    async fn claim_picture_numbers(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        start: u64,
+        count: u64,
+    ) -> BackendResult<Result<u64, OwnerWrite>>;
     /// Switches the image list from `expected` to `images` (`Stale` if it is no longer `expected`).
     async fn replace_images(
         &self,

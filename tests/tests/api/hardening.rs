@@ -73,3 +73,57 @@ async fn a_huge_search_query_is_read_only_up_to_its_first_characters() {
     let bounded = search(cut).await;
     assert_eq!(huge.body["hits"], bounded.body["hits"]);
 }
+
+#[tokio::test]
+async fn a_picture_declaring_thirty_thousand_pixels_a_side_is_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let mut bomb = foof_tests::fixtures::PNG.to_vec();
+    bomb[16..24].copy_from_slice(&[30_000u32.to_be_bytes(), 30_000u32.to_be_bytes()].concat());
+    let reply = app
+        .post_multipart(
+            "/user/avatar",
+            &[("token", &user.token)],
+            vec![("file", "a.png", bomb.clone())],
+        )
+        .await;
+    reply.assert_failure("invaild request");
+    assert_eq!(app.me(&user).await["avatarurl"], "image/avatar/default.jpg");
+    let itemid = app.add_item(&user, json!({})).await;
+    let itemid = itemid.to_string();
+    let reply = app
+        .post_multipart(
+            "/item/image",
+            &[("token", &user.token), ("itemid", &itemid)],
+            vec![("file", "a.png", bomb)],
+        )
+        .await;
+    reply.assert_failure("invaild request");
+    assert_eq!(
+        app.get(&format!("/item/{itemid}")).await.body["imgurl"],
+        "image/item/default.jpg"
+    );
+}
+
+/// Two uploads racing for one item: one switches the item's pictures, the other is refused,
+/// and every picture the item names is still there (each upload has names of its own).
+#[tokio::test]
+async fn racing_picture_uploads_never_delete_each_others_pictures() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    for _ in 0..4 {
+        let itemid = app.add_item(&user, json!({})).await.to_string();
+        let fields = [("token", user.token.as_str()), ("itemid", itemid.as_str())];
+        let upload = || app.post_multipart("/item/image", &fields, vec![("file", "a.jpg", PHOTO.to_vec())]);
+        let (first, second) = tokio::join!(upload(), upload());
+        assert!(
+            first.body["status"] == "success" || second.body["status"] == "success",
+            "{first:?} {second:?}"
+        );
+        let item = app.get(&format!("/item/{itemid}")).await.body;
+        for path in item["imgurl"].as_str().unwrap().split("++").filter(|p| !p.is_empty()) {
+            let (status, _, _) = app.get_bytes(&format!("/{path}")).await;
+            assert_eq!(status, 200, "{path} is named by the item and must exist");
+        }
+    }
+}

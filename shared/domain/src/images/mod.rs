@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+pub mod dimensions;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
     Jpeg,
@@ -61,6 +63,8 @@ pub enum ImageError {
     UnknownFormat,
     #[error("malformed {0} image")]
     Malformed(&'static str),
+    #[error("{width} × {height} pixels is over the limit")]
+    TooLarge { width: u32, height: u32 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +82,12 @@ pub fn sanitize(bytes: &[u8]) -> Result<CleanImage, ImageError> {
         ImageKind::Gif => gif::strip(bytes),
         ImageKind::Webp => webp::strip(bytes),
     };
-    clean.map(|bytes| CleanImage { kind, bytes })
+    let bytes = clean?;
+    let (width, height) = dimensions::of(kind, &bytes).ok_or(ImageError::Malformed(kind.extension()))?;
+    if !dimensions::acceptable((width, height)) {
+        return Err(ImageError::TooLarge { width, height });
+    }
+    Ok(CleanImage { kind, bytes })
 }
 
 fn be16(bytes: &[u8], at: usize) -> Option<usize> {

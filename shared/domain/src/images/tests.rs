@@ -128,3 +128,60 @@ fn content_types_follow_extensions() {
     assert_eq!(ImageKind::content_type_for_path("image/avatar/3.webp"), "image/webp");
     assert_eq!(ImageKind::content_type_for_path("image/x"), "application/octet-stream");
 }
+
+#[test]
+fn headers_say_how_large_a_picture_is() {
+    assert_eq!(dimensions::of(ImageKind::Png, PNG), Some((32, 32)));
+    assert_eq!(dimensions::of(ImageKind::Gif, GIF), Some((16, 16)));
+    assert_eq!(dimensions::of(ImageKind::Webp, WEBP), Some((24, 24)));
+    let (width, height) = dimensions::of(ImageKind::Jpeg, PHOTO).unwrap();
+    assert!(width > 0 && height > 0);
+    assert!(dimensions::acceptable((8000, 6000)));
+    for too_large in [(10_001, 10), (10, 10_001), (10_000, 10_000), (0, 10)] {
+        assert!(!dimensions::acceptable(too_large), "{too_large:?}");
+    }
+}
+
+/// `bytes` with `patch` written at `at`.
+fn patched(bytes: &[u8], at: usize, patch: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[at..at + patch.len()].copy_from_slice(patch);
+    out
+}
+
+/// Where the JPEG's frame header (SOF0 or SOF2) starts.
+fn jpeg_frame(bytes: &[u8]) -> usize {
+    bytes
+        .windows(2)
+        .position(|pair| pair == [0xFF, 0xC0] || pair == [0xFF, 0xC2])
+        .unwrap()
+}
+
+#[test]
+fn a_few_bytes_declaring_a_huge_picture_are_refused() {
+    let huge = 30_000u32;
+    let frame = jpeg_frame(PHOTO);
+    let bombs = [
+        patched(PNG, 16, &[huge.to_be_bytes(), huge.to_be_bytes()].concat()),
+        patched(
+            GIF,
+            6,
+            &[(huge as u16).to_le_bytes(), (huge as u16).to_le_bytes()].concat(),
+        ),
+        patched(
+            PHOTO,
+            frame + 5,
+            &[(huge as u16).to_be_bytes(), (huge as u16).to_be_bytes()].concat(),
+        ),
+        patched(WEBP, 26, &[0xFF, 0x3F, 0xFF, 0x3F]),
+        patched(&webp_with_metadata(), 24, &[0xFF, 0xFF, 0x00, 0xFF, 0xFF, 0x00]),
+    ];
+    for bomb in bombs {
+        let kind = ImageKind::detect(&bomb).unwrap();
+        assert!(
+            matches!(sanitize(&bomb), Err(ImageError::TooLarge { .. })),
+            "{kind:?}: {:?}",
+            sanitize(&bomb)
+        );
+    }
+}

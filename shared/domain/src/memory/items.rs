@@ -138,6 +138,23 @@ impl ItemStore for InMemory {
         })
     }
 
+    async fn claim_picture_numbers(
+        &self,
+        item: ItemId,
+        owner: UserId,
+        start: u64,
+        count: u64,
+    ) -> BackendResult<Result<u64, OwnerWrite>> {
+        let mut tables = self.lock();
+        if let Err(refusal) = owned(&mut tables.items, item, owner) {
+            return Ok(Err(refusal));
+        }
+        let next = tables.picture_numbers.entry(item).or_insert(start);
+        let first = *next;
+        *next += count;
+        Ok(Ok(first))
+    }
+
     async fn replace_images(
         &self,
         item: ItemId,

@@ -61,6 +61,8 @@ struct Tables {
     favorites: BTreeMap<(UserId, ItemId), FavoriteId>,
     codes: HashMap<String, codes::CodeRow>,
     limits: HashMap<String, limits::Window>,
+    /// `items.pictureNumbers`: the next picture number of each item that has claimed some.
+    picture_numbers: HashMap<ItemId, u64>,
     /// `users.pendingIdcard`: the idcard each user last asked to verify.
     requested_idcards: HashMap<UserId, String>,
 }
