@@ -1,7 +1,8 @@
 //! Upload checks: an image is accepted only if its bytes really are JPEG, PNG, GIF or WebP
 //! (by magic and by structure, whatever the file name says), and it is stored without its
 //! metadata: phone photos carry GPS positions in EXIF/XMP. Only what affects how the picture
-//! looks is kept (colour profiles, transparency, animation, and the EXIF orientation).
+//! looks is kept (colour profiles, transparency, animation, and the EXIF orientation), by a
+//! list of what to keep, so unknown chunks and segments go too, wherever they stand.
 
 use thiserror::Error;
 
@@ -133,16 +134,14 @@ mod jpeg {
                     if !has_frame {
                         return Err(MALFORMED);
                     }
-                    let scan_start = pos - 2;
-                    let end = find_eoi(data, pos + length).ok_or(MALFORMED)?;
-                    let mut out = Vec::with_capacity(end - scan_start + header.len() + 64);
+                    let mut out = Vec::with_capacity(data.len() + 64);
                     out.extend_from_slice(&SOI);
                     out.extend_from_slice(&jfif);
                     if let Some(value) = orientation {
                         out.extend_from_slice(&orientation_segment(value));
                     }
                     out.extend_from_slice(&header);
-                    out.extend_from_slice(&data[scan_start..end]);
+                    copy_scans(data, pos - 2, &mut out)?;
                     return Ok(out);
                 }
                 0xE0 if payload.starts_with(b"JFIF\0") && jfif.is_empty() => jfif.extend_from_slice(segment),
@@ -163,13 +162,54 @@ mod jpeg {
         }
     }
 
-    /// End of the primary image: entropy-coded data never contains FF D9, so the first one
-    /// after the first scan ends it. Anything after (MPF side images, vendor trailers) is dropped.
-    fn find_eoi(data: &[u8], from: usize) -> Option<usize> {
-        data.get(from..)?
-            .windows(2)
-            .position(|w| w == EOI)
-            .map(|i| from + i + 2)
+    /// Copies the scans from the first SOS (at `from`) to the end of the primary image. Between
+    /// scans (a progressive JPEG has several) only what a decoder needs stays: tables, restart
+    /// intervals and further scans; APPn and comment segments go there too. Entropy-coded data
+    /// holds no markers (FF is stuffed as FF 00; FF D0–D7 are restarts), so the first EOI ends
+    /// the image, and anything after it (MPF side images, vendor trailers) is dropped.
+    fn copy_scans(data: &[u8], from: usize, out: &mut Vec<u8>) -> Result<(), ImageError> {
+        let mut pos = from;
+        loop {
+            // At a marker: FF (fills) then its code.
+            let start = pos;
+            while data.get(pos) == Some(&0xFF) {
+                pos += 1;
+            }
+            let marker = *data.get(pos).ok_or(MALFORMED)?;
+            pos += 1;
+            if marker == EOI[1] {
+                out.extend_from_slice(&EOI);
+                return Ok(());
+            }
+            let length = be16(data, pos).filter(|&l| l >= 2).ok_or(MALFORMED)?;
+            let segment = data.get(start..pos + length).ok_or(MALFORMED)?;
+            pos += length;
+            if !matches!(marker, 0xE0..=0xEF | 0xFE) {
+                out.extend_from_slice(segment);
+            }
+            if marker == 0xDA {
+                let entropy_end = next_marker(data, pos).ok_or(MALFORMED)?;
+                out.extend_from_slice(&data[pos..entropy_end]);
+                pos = entropy_end;
+            }
+        }
+    }
+
+    /// Where the entropy-coded data starting at `from` ends: the first FF that is neither
+    /// stuffing (FF 00), a restart marker (FF D0–D7) nor a fill byte before one of those.
+    fn next_marker(data: &[u8], from: usize) -> Option<usize> {
+        let mut pos = from;
+        loop {
+            let at = pos + data.get(pos..)?.iter().position(|&byte| byte == 0xFF)?;
+            let mut code = at + 1;
+            while data.get(code) == Some(&0xFF) {
+                code += 1;
+            }
+            match *data.get(code)? {
+                0x00 | 0xD0..=0xD7 => pos = code + 1,
+                _ => return Some(at),
+            }
+        }
     }
 
     /// The Orientation tag (0x0112) of IFD0, when it says anything but "upright".
@@ -224,6 +264,7 @@ mod png {
     use super::ImageError;
 
     const MALFORMED: ImageError = ImageError::Malformed("PNG");
+    const CRITICAL: [&[u8; 4]; 4] = [b"IHDR", b"PLTE", b"IDAT", b"IEND"];
     /// Ancillary chunks that change how the image looks; every other one (text, time, EXIF…) goes.
     const KEPT_ANCILLARY: [&[u8; 4]; 15] = [
         b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"pHYs", b"bKGD", b"hIST", b"sPLT", b"acTL", b"fcTL",
@@ -248,8 +289,11 @@ mod png {
                 return Err(MALFORMED);
             }
             has_data |= &kind == b"IDAT";
-            let critical = kind[0].is_ascii_uppercase();
-            if critical || KEPT_ANCILLARY.contains(&&kind) {
+            if kind[0].is_ascii_uppercase() && !CRITICAL.contains(&&kind) {
+                // A critical chunk no decoder knows: not a picture anyone could show.
+                return Err(MALFORMED);
+            }
+            if CRITICAL.contains(&&kind) || KEPT_ANCILLARY.contains(&&kind) {
                 out.extend_from_slice(chunk);
             }
             pos += chunk.len();
@@ -355,16 +399,18 @@ mod webp {
             let padded = 8 + size + (size & 1);
             let chunk = body.get(pos..pos + padded).ok_or(MALFORMED)?;
             match &fourcc {
-                b"EXIF" | b"XMP " => {}
                 b"VP8X" => {
                     let mut chunk = chunk.to_vec();
                     *chunk.get_mut(8).ok_or(MALFORMED)? &= !(VP8X_EXIF | VP8X_XMP);
                     chunks.extend_from_slice(&chunk);
                 }
-                _ => {
-                    has_bitstream |= matches!(&fourcc, b"VP8 " | b"VP8L" | b"ANMF");
+                b"VP8 " | b"VP8L" | b"ANMF" => {
+                    has_bitstream = true;
                     chunks.extend_from_slice(chunk);
                 }
+                // What else changes how the picture looks; EXIF, XMP and unknown chunks go.
+                b"ALPH" | b"ANIM" | b"ICCP" => chunks.extend_from_slice(chunk),
+                _ => {}
             }
             pos += padded;
         }

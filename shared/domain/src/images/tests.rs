@@ -185,3 +185,38 @@ fn a_few_bytes_declaring_a_huge_picture_are_refused() {
         );
     }
 }
+
+/// `bytes` with `insert` placed `before_end` bytes before its end.
+fn with_inserted(bytes: &[u8], before_end: usize, insert: &[u8]) -> Vec<u8> {
+    let at = bytes.len() - before_end;
+    [&bytes[..at], insert, &bytes[at..]].concat()
+}
+
+#[test]
+fn jpeg_segments_after_the_first_scan_are_stripped_too() {
+    let comment = [&[0xFF, 0xFE, 0x00, 0x10][..], b"secret comment"].concat();
+    let exif = [&[0xFF, 0xE1, 0x00, 0x12][..], b"Exif\0\0GPS 31.88N"].concat();
+    let tail = sanitize(PHOTO).unwrap().bytes;
+    let planted = with_inserted(&tail, 2, &[comment, exif].concat());
+    let clean = sanitize(&planted).unwrap().bytes;
+    assert!(!contains(&clean, b"secret comment") && !contains(&clean, b"31.88N"));
+    assert_eq!(clean, tail, "only the planted segments went");
+}
+
+#[test]
+fn unknown_png_and_webp_chunks_are_stripped_and_unknown_critical_png_chunks_refused() {
+    let png_chunk =
+        |kind: &[u8; 4], data: &[u8]| [&(data.len() as u32).to_be_bytes()[..], kind, data, &[0, 0, 0, 0]].concat();
+    let private = with_inserted(PNG, 12, &png_chunk(b"prVt", b"secret comment"));
+    assert!(!contains(&sanitize(&private).unwrap().bytes, b"secret comment"));
+    let critical = with_inserted(PNG, 12, &png_chunk(b"SECR", b"secret comment"));
+    assert_eq!(sanitize(&critical), Err(ImageError::Malformed("PNG")));
+
+    let mut webp = WEBP.to_vec();
+    webp.extend_from_slice(b"ABCD\x0e\0\0\0secret comment");
+    let size = (webp.len() - 8) as u32;
+    webp[4..8].copy_from_slice(&size.to_le_bytes());
+    let clean = sanitize(&webp).unwrap().bytes;
+    assert!(!contains(&clean, b"secret comment"));
+    assert_eq!(clean, sanitize(WEBP).unwrap().bytes);
+}
