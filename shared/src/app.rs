@@ -3,6 +3,7 @@
 //! and only functions that verify login tokens read the JWT secret.
 
 use crate::config::{Config, JwtSecret};
+use crate::http::Sessions;
 use foof_aws::{self as aws, AwsClients};
 use foof_domain::clock::{Clock, SystemClock};
 use foof_domain::ports::{
@@ -83,6 +84,11 @@ impl Adapters {
             self.config.mail_token_lifetime,
             self.clock.clone(),
         ))
+    }
+
+    /// Whether login tokens are still current, remembered per router for `session_recheck`.
+    pub fn sessions(&self) -> Arc<Sessions> {
+        Arc::new(Sessions::new(self.users(), self.clock(), self.config.session_recheck))
     }
 
     /// Keys the verification-code digests; derived from the JWT secret.

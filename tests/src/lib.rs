@@ -81,6 +81,23 @@ impl Reply {
     }
 }
 
+/// A valid login token (version 0) for `uuid`, signed with the suite's `JWT_SECRET`, whether
+/// or not such a user exists.
+pub fn token_for(uuid: i64) -> String {
+    let config = Config::from_env().expect("configuration");
+    let foof_shared::config::JwtSecret::Value(secret) = config.jwt_secret else {
+        panic!("the tests run with JWT_SECRET set")
+    };
+    let clock = Arc::new(foof_domain::clock::SystemClock);
+    let tokens = foof_domain::tokens::TokenService::new(
+        secret.as_bytes(),
+        config.login_token_lifetime,
+        config.mail_token_lifetime,
+        clock,
+    );
+    tokens.issue_login(foof_domain::ids::UserId::new(uuid), 0)
+}
+
 /// The emulator endpoint; the suite refuses to run without one rather than skip silently.
 pub fn emulator_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL").expect(

@@ -32,7 +32,7 @@ pub fn router(adapters: &Adapters) -> Router {
         .route("/user/chat/push", post(push))
         .route("/user/chat/fetchnew", post(fetch_new))
         .route("/user/chat/fetchall", post(fetch_all))
-        .with_state(AppState::new(adapters.tokens(), chats))
+        .with_state(AppState::new(adapters.tokens(), adapters.sessions(), chats))
 }
 
 /// Optional `after` (a message id, ≥ 0) and `limit` (1..=500).

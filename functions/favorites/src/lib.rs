@@ -26,7 +26,11 @@ pub fn router(adapters: &Adapters) -> Router {
         .route("/fav/query", post(query))
         .route("/fav/add", post(add))
         .route("/fav/delete", post(delete))
-        .with_state(AppState::new(adapters.tokens(), adapters.favorites()))
+        .with_state(AppState::new(
+            adapters.tokens(),
+            adapters.sessions(),
+            adapters.favorites(),
+        ))
 }
 
 /// A favourite as the client reads it, keys in the wire's (alphabetical) order.

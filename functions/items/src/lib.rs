@@ -34,5 +34,5 @@ pub fn router(adapters: &Adapters) -> Router {
         .route("/item/modify", post(handlers::modify))
         .route("/item/delete", post(handlers::delete))
         .route("/item/image", post(handlers::upload_images))
-        .with_state(AppState::new(adapters.tokens(), use_cases))
+        .with_state(AppState::new(adapters.tokens(), adapters.sessions(), use_cases))
 }

@@ -25,7 +25,7 @@ pub fn router(adapters: &Adapters) -> Router {
         .route("/item/reset", post(reset))
         .route("/user/want/delete", post(delete_message))
         .route("/user/want/deleteall", post(delete_requests))
-        .with_state(AppState::new(adapters.tokens(), trades))
+        .with_state(AppState::new(adapters.tokens(), adapters.sessions(), trades))
 }
 
 async fn order(State(trades): TradesState, request: Authed) -> Reply {

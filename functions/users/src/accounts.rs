@@ -192,7 +192,7 @@ impl Accounts {
             return Err(UserError::PasswordIncorrect);
         }
         self.give_back(&slots, taken, now).await?;
-        let token = self.ports.tokens.issue_login(id);
+        let token = self.ports.tokens.issue_login(id, user.token_version);
         Ok((user, token))
     }
 
@@ -219,7 +219,9 @@ impl Accounts {
         Ok(())
     }
 
-    pub async fn reset_password(&self, phone: &PhoneNumber, code: &str, password: &str) -> Result<(), UserError> {
+    /// Sets a new password with a texted code; every login token issued before stops working.
+    /// Returns whose password it was.
+    pub async fn reset_password(&self, phone: &PhoneNumber, code: &str, password: &str) -> Result<UserId, UserError> {
         let password = checked_password(password)?;
         let id = self
             .ports
@@ -233,7 +235,7 @@ impl Accounts {
             ..ProfileChanges::default()
         };
         match self.ports.users.update_profile(id, &changes).await? {
-            Written::Done => Ok(()),
+            Written::Done => Ok(id),
             Written::Refused => Err(UserError::InvalidRequest),
         }
     }
@@ -476,7 +478,7 @@ mod tests {
         let id = world.registered(PHONE, "pw").await;
         let (user, token) = world.accounts.login(&phone(E164), "pw", HERE).await.unwrap();
         assert_eq!(user.id, id);
-        assert_eq!(world.tokens.verify_login(&token), Ok(id));
+        assert_eq!(world.tokens.verify_login(&token).map(|claim| claim.user), Ok(id));
     }
 
     #[tokio::test]

@@ -40,6 +40,7 @@ pub fn profile_changes(fields: &Fields) -> Result<(ProfileChanges, Option<String
         address: bounded(fields, "address", limits::ADDRESS)?,
         info: bounded(fields, "info", limits::INFO)?,
         password_hash: None,
+        keep_login: None,
     };
     Ok((changes, password))
 }

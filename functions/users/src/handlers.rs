@@ -47,7 +47,8 @@ pub async fn reset(State(users): Users, fields: Fields) -> Reply {
         fields.require_text("password")?,
     );
     let phone = forms::phone(&phone)?;
-    users.accounts.reset_password(&phone, &code, &password).await?;
+    let user = users.accounts.reset_password(&phone, &code, &password).await?;
+    users.sessions.forget(user);
     Ok(success())
 }
 
@@ -65,7 +66,14 @@ pub async fn avatar(State(users): Users, request: Authed) -> Reply {
 
 pub async fn modify(State(users): Users, request: Authed) -> Reply {
     let (changes, new_password) = forms::profile_changes(&request.fields)?;
-    users.profiles.modify(request.user, changes, new_password).await?;
+    let ends_other_logins = new_password.is_some();
+    users
+        .profiles
+        .modify(request.user, request.login, changes, new_password)
+        .await?;
+    if ends_other_logins {
+        users.sessions.forget(request.user);
+    }
     Ok(success())
 }
 

@@ -17,13 +17,14 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 use foof_domain::tokens::TokenService;
 use foof_shared::app::Adapters;
-use foof_shared::http::ConfiguredBaseUrl;
+use foof_shared::http::{ConfiguredBaseUrl, Sessions};
 use std::sync::Arc;
 
 /// The users router's state: its use cases, and what `Authed` and `PublicBaseUrl` read.
 #[derive(Clone)]
 pub struct UsersState {
     tokens: Arc<TokenService>,
+    pub(crate) sessions: Arc<Sessions>,
     base_url: ConfiguredBaseUrl,
     accounts: Arc<Accounts>,
     profiles: Arc<Profiles>,
@@ -33,6 +34,12 @@ pub struct UsersState {
 impl FromRef<UsersState> for Arc<TokenService> {
     fn from_ref(state: &UsersState) -> Self {
         state.tokens.clone()
+    }
+}
+
+impl FromRef<UsersState> for Arc<Sessions> {
+    fn from_ref(state: &UsersState) -> Self {
+        state.sessions.clone()
     }
 }
 
@@ -78,6 +85,7 @@ pub fn router(adapters: &Adapters) -> Router {
     );
     let state = UsersState {
         tokens,
+        sessions: adapters.sessions(),
         base_url: ConfiguredBaseUrl(config.public_base_url.clone()),
         accounts: Arc::new(accounts),
         profiles: Arc::new(Profiles::new(users, adapters.items(), adapters.objects())),

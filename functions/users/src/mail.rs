@@ -230,7 +230,7 @@ mod tests {
         let world = world("");
         world.mail.send(ME, Some("213170001".into()), BASE_URL).await.unwrap();
         let (_, token) = world.mailed();
-        for bad in [world.tokens.issue_login(ME), format!("{token}x"), "junk".into()] {
+        for bad in [world.tokens.issue_login(ME, 0), format!("{token}x"), "junk".into()] {
             assert!(matches!(world.mail.confirm(&bad).await, Err(UserError::InvalidRequest)));
         }
         world.clock.advance(LIFETIME);

@@ -29,15 +29,19 @@ impl Profiles {
         self.users.get(user).await?.ok_or(UserError::Forbidden)
     }
 
-    /// Applies checked `changes`, and `new_password` (hashed here) if given.
+    /// Applies checked `changes`, and `new_password` (hashed here) if given. A new password
+    /// ends every other login of the user; the one making the change (`login`, its token's
+    /// login id) keeps working, since the client goes on with it.
     pub async fn modify(
         &self,
         user: UserId,
+        login: i64,
         mut changes: ProfileChanges,
         new_password: Option<String>,
     ) -> Result<(), UserError> {
         if let Some(password) = new_password {
             changes.password_hash = Some(hash_off_thread(&password).await);
+            changes.keep_login = Some(login);
         }
         match self.users.update_profile(user, &changes).await? {
             Written::Done => Ok(()),
@@ -148,10 +152,15 @@ mod tests {
             username: Some("咸鱼".into()),
             ..ProfileChanges::default()
         };
-        profiles.modify(ME, changes, Some("new".into())).await.unwrap();
+        profiles.modify(ME, 1_000, changes, Some("new".into())).await.unwrap();
         let me = world.user(ME).unwrap();
         assert_eq!(me.username, "咸鱼");
         assert!(verify_password("new", &me.password_hash));
+        assert_eq!(
+            (me.token_version, me.kept_login),
+            (1, Some(1_000)),
+            "other logins end, the one making the change stays"
+        );
         assert_eq!(
             world.user(YOU).unwrap().username,
             User::registered(YOU, "", String::new()).username
@@ -162,7 +171,7 @@ mod tests {
     async fn a_missing_user_cannot_modify() {
         let (_, _, profiles) = world().await;
         assert!(matches!(
-            profiles.modify(NOBODY, ProfileChanges::default(), None).await,
+            profiles.modify(NOBODY, 1_000, ProfileChanges::default(), None).await,
             Err(UserError::Forbidden)
         ));
     }

@@ -65,6 +65,14 @@ impl ConditionalUpdate {
         )
     }
 
+    /// One more `SET` action, written out (`#a = if_not_exists(#a, :zero) + :one`), after the
+    /// ones [`ConditionalUpdate::set`] made.
+    pub fn also_set(mut self, action: &str) -> Self {
+        self.update.push_str(", ");
+        self.update.push_str(action);
+        self
+    }
+
     /// Applies only while `condition` holds.
     pub fn when(mut self, condition: impl Into<String>) -> Self {
         self.condition = Some(condition.into());

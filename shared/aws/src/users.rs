@@ -3,7 +3,7 @@
 
 use super::attributes::{Row, n, number, s, text};
 use super::batch::{get_by_ids, get_one};
-use super::errors::Built;
+use super::errors::{Built, corrupt};
 use super::posting_rows::posting_changes;
 use super::transact::transact;
 use super::update::{ConditionalUpdate, Updated};
@@ -16,6 +16,14 @@ use foof_domain::search::{Corpus, DocumentTerms, document_terms};
 use foof_domain::user::{ProfileChanges, PublicProfile, User};
 
 const USER_ID: &str = "uuid";
+/// Absent on rows from before token versions: version 0.
+const TOKEN_VERSION: &str = "tokenVersion";
+/// The login id kept through the last password change; absent or 0: none.
+const KEPT_LOGIN: &str = "keptLogin";
+
+/// The login (its token's login id, 0 for none) that outlives a password change.
+#[derive(Clone, Copy)]
+struct Kept(i64);
 
 /// Attempts of a profile edit that lost a race with another edit of the same profile.
 const ATTEMPTS: usize = 3;
@@ -41,8 +49,20 @@ impl DynamoUsers {
         }
     }
 
-    fn update(&self, user: UserId, sets: &[(&str, AttributeValue)]) -> ConditionalUpdate {
-        ConditionalUpdate::set(&self.users, USER_ID, n(user.get()), sets)
+    /// `SET` of `sets`; with `ended_logins`, the token version moves on too, so every login
+    /// token issued before stops working but the kept one (0: none).
+    fn update(&self, user: UserId, sets: &[(&str, AttributeValue)], ended_logins: Option<Kept>) -> ConditionalUpdate {
+        let update = ConditionalUpdate::set(&self.users, USER_ID, n(user.get()), sets);
+        let Some(Kept(kept)) = ended_logins else {
+            return update;
+        };
+        update
+            .also_set("#tokenVersion = if_not_exists(#tokenVersion, :zero) + :one, #kept = :kept")
+            .name("#tokenVersion", TOKEN_VERSION)
+            .name("#kept", KEPT_LOGIN)
+            .value(":zero", n(0))
+            .value(":one", n(1))
+            .value(":kept", n(kept))
     }
 
     /// Applies `sets` to the profile as read in `current` (same username and info, re-checked)
@@ -51,10 +71,11 @@ impl DynamoUsers {
         &self,
         current: &User,
         sets: &[(&str, AttributeValue)],
+        ended_logins: Option<Kept>,
         new_terms: &DocumentTerms,
     ) -> BackendResult<bool> {
         let update = self
-            .update(current.id, sets)
+            .update(current.id, sets, ended_logins)
             .when("username = :oldUsername AND info = :oldInfo")
             .value(":oldUsername", s(&current.username))
             .value(":oldInfo", s(&current.info));
@@ -71,9 +92,14 @@ impl DynamoUsers {
 
     /// `sets` on an existing user only; `None` when the user does not exist, else the changed
     /// attributes as they were.
-    async fn update_existing(&self, user: UserId, sets: &[(&str, AttributeValue)]) -> BackendResult<Option<Row>> {
+    async fn update_existing(
+        &self,
+        user: UserId,
+        sets: &[(&str, AttributeValue)],
+        ended_logins: Option<Kept>,
+    ) -> BackendResult<Option<Row>> {
         let update = self
-            .update(user, sets)
+            .update(user, sets, ended_logins)
             .when("attribute_exists(#uuid)")
             .name("#uuid", USER_ID)
             .returning_old();
@@ -110,6 +136,14 @@ fn user_from_row(row: &Row) -> BackendResult<User> {
         address: text(row, "address")?,
         avatarurl: text(row, "avatarurl")?,
         verified_idcard: text(row, "verifiedIdcard")?,
+        token_version: match row.get(TOKEN_VERSION) {
+            None => 0,
+            Some(_) => u32::try_from(number(row, TOKEN_VERSION)?).map_err(|_| corrupt("token version"))?,
+        },
+        kept_login: match row.get(KEPT_LOGIN) {
+            None => None,
+            Some(_) => Some(number(row, KEPT_LOGIN)?).filter(|login| *login != 0),
+        },
         score: number(row, "score")?,
         info: text(row, "info")?,
         password_hash: text(row, "password")?,
@@ -198,6 +232,10 @@ impl UserStore for DynamoUsers {
             .iter()
             .filter_map(|(name, value)| value.as_ref().map(|v| (*name, s(v))))
             .collect();
+        let ended_logins = changes
+            .password_hash
+            .as_ref()
+            .map(|_| Kept(changes.keep_login.unwrap_or(0)));
         if changes.username.is_some() || changes.info.is_some() {
             for _ in 0..ATTEMPTS {
                 let Some(current) = self.get(user).await? else {
@@ -206,7 +244,7 @@ impl UserStore for DynamoUsers {
                 let username = changes.username.as_deref().unwrap_or(&current.username);
                 let info = changes.info.as_deref().unwrap_or(&current.info);
                 if self
-                    .transact_indexed(&current, &sets, &document_terms(username, info))
+                    .transact_indexed(&current, &sets, ended_logins, &document_terms(username, info))
                     .await?
                 {
                     return Ok(Written::Done);
@@ -219,19 +257,24 @@ impl UserStore for DynamoUsers {
         let exists = if sets.is_empty() {
             self.get(user).await?.is_some()
         } else {
-            self.update_existing(user, &sets).await?.is_some()
+            self.update_existing(user, &sets, ended_logins).await?.is_some()
         };
         Ok(if exists { Written::Done } else { Written::Refused })
     }
 
     async fn replace_avatar(&self, user: UserId, avatar_path: &str) -> BackendResult<Option<String>> {
-        let old = self.update_existing(user, &[("avatarurl", s(avatar_path))]).await?;
+        let old = self
+            .update_existing(user, &[("avatarurl", s(avatar_path))], None)
+            .await?;
         old.map(|row| text(&row, "avatarurl")).transpose()
     }
 
     async fn request_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written> {
         Ok(
-            match self.update_existing(user, &[("pendingIdcard", s(idcard))]).await? {
+            match self
+                .update_existing(user, &[("pendingIdcard", s(idcard))], None)
+                .await?
+            {
                 Some(_) => Written::Done,
                 None => Written::Refused,
             },

@@ -77,7 +77,8 @@ pub trait UserStore: Send + Sync {
     async fn user_for_phone(&self, phone_e164: &str) -> BackendResult<Option<UserId>>;
     /// Stores a new user and claims its phone atomically; `Refused` if the phone is taken.
     async fn create(&self, user: &User, phone_e164: &str) -> BackendResult<Written>;
-    /// `Refused` if the user does not exist.
+    /// `Refused` if the user does not exist. A new password also moves the user's token
+    /// version on, in the same write, which ends every login token issued before.
     async fn update_profile(&self, user: UserId, changes: &ProfileChanges) -> BackendResult<Written>;
     /// Sets the avatar path and returns the previous one; `None` if the user does not exist.
     async fn replace_avatar(&self, user: UserId, avatar_path: &str) -> BackendResult<Option<String>>;

@@ -26,11 +26,27 @@ pub enum TokenError {
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     uuid: UserId,
+    /// The user's token version at issue; tokens from before versions existed count as 0.
+    #[serde(default)]
+    ver: u32,
+    /// Which login this is: random, so that two logins never share it (0 on mail tokens and
+    /// on login tokens from before it existed).
+    #[serde(default)]
+    sid: i64,
     purpose: String,
     iat: i64,
     exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     idcard: Option<String>,
+}
+
+/// What a valid login token says: whose it is, and under which token version it was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginClaim {
+    pub user: UserId,
+    pub version: u32,
+    /// Which of the user's logins this is (random, positive; 0 for tokens from before).
+    pub login: i64,
 }
 
 /// What a verified mail token asks for.
@@ -60,18 +76,24 @@ impl TokenService {
         }
     }
 
-    pub fn issue_login(&self, user: UserId) -> String {
-        self.issue(user, LOGIN, None, self.login_lifetime)
+    pub fn issue_login(&self, user: UserId, version: u32) -> String {
+        let login = i64::try_from(super::random::u64() >> 1).unwrap_or(i64::MAX).max(1);
+        self.issue(user, (version, login), LOGIN, None, self.login_lifetime)
     }
 
     pub fn issue_mail(&self, user: UserId, idcard: &str) -> String {
-        self.issue(user, MAIL, Some(idcard.to_owned()), self.mail_lifetime)
+        self.issue(user, (0, 0), MAIL, Some(idcard.to_owned()), self.mail_lifetime)
     }
 
-    /// The user id of a valid, unexpired login token.
-    pub fn verify_login(&self, token: &str) -> Result<UserId, TokenError> {
+    /// Whose a valid, unexpired login token is (whether its version is current is the
+    /// caller's to check).
+    pub fn verify_login(&self, token: &str) -> Result<LoginClaim, TokenError> {
         let claims = self.verify(token, LOGIN)?;
-        Ok(claims.uuid)
+        Ok(LoginClaim {
+            user: claims.uuid,
+            version: claims.ver,
+            login: claims.sid,
+        })
     }
 
     pub fn verify_mail(&self, token: &str) -> Result<MailVerification, TokenError> {
@@ -83,11 +105,21 @@ impl TokenService {
         })
     }
 
-    fn issue(&self, user: UserId, purpose: &str, idcard: Option<String>, lifetime: Duration) -> String {
+    /// `session`: the token version and login id a login token carries.
+    fn issue(
+        &self,
+        user: UserId,
+        (version, login): (u32, i64),
+        purpose: &str,
+        idcard: Option<String>,
+        lifetime: Duration,
+    ) -> String {
         let iat = self.clock.now_ms() / 1000;
         let exp = iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
         let claims = Claims {
             uuid: user,
+            ver: version,
+            sid: login,
             purpose: purpose.to_owned(),
             iat,
             exp,
@@ -135,8 +167,14 @@ mod tests {
     fn login_tokens_round_trip_until_they_expire() {
         let clock = Arc::new(ManualClock::starting_now());
         let tokens = service(clock.clone());
-        let token = tokens.issue_login(UserId::new(42));
-        assert_eq!(tokens.verify_login(&token), Ok(UserId::new(42)));
+        let token = tokens.issue_login(UserId::new(42), 3);
+        let claim = tokens.verify_login(&token).unwrap();
+        assert_eq!((claim.user, claim.version), (UserId::new(42), 3));
+        let again = tokens.verify_login(&tokens.issue_login(UserId::new(42), 3)).unwrap();
+        assert!(
+            claim.login > 0 && again.login > 0 && claim.login != again.login,
+            "two logins, two ids"
+        );
         clock.advance(Duration::from_secs(3601));
         assert_eq!(tokens.verify_login(&token), Err(TokenError::Expired));
     }
@@ -154,7 +192,7 @@ mod tests {
             })
         );
         assert_eq!(
-            tokens.verify_mail(&tokens.issue_login(UserId::new(7))),
+            tokens.verify_mail(&tokens.issue_login(UserId::new(7), 0)),
             Err(TokenError::WrongPurpose)
         );
     }
@@ -165,7 +203,7 @@ mod tests {
         let other = TokenService::new(b"other", Duration::from_secs(60), Duration::from_secs(60), clock);
         let tokens = service(Arc::new(ManualClock::starting_now()));
         assert_eq!(
-            tokens.verify_login(&other.issue_login(UserId::new(1))),
+            tokens.verify_login(&other.issue_login(UserId::new(1), 0)),
             Err(TokenError::Invalid)
         );
         assert_eq!(tokens.verify_login("not.a.jwt"), Err(TokenError::Invalid));

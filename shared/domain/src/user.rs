@@ -21,6 +21,12 @@ pub struct User {
     /// The idcard whose campus mailbox was proven; `verified` is derived from it so that
     /// changing `idcard` un-verifies without a second write.
     pub verified_idcard: String,
+    /// Which login tokens are current: a token carries the version it was issued under, and
+    /// a password reset or change moves the version on, so every earlier token stops working.
+    pub token_version: u32,
+    /// The one login (its token's login id) that outlives the last password change: the one
+    /// that made it, so the client can go on with what it was doing.
+    pub kept_login: Option<i64>,
     pub score: i64,
     pub info: String,
     pub password_hash: String,
@@ -38,6 +44,8 @@ impl User {
             address: String::new(),
             avatarurl: DEFAULT_AVATAR.to_owned(),
             verified_idcard: String::new(),
+            token_version: 0,
+            kept_login: None,
             score: DEFAULT_SCORE,
             info: DEFAULT_INFO.to_owned(),
             password_hash,
@@ -122,7 +130,10 @@ pub struct ProfileChanges {
     pub studentid: Option<String>,
     pub address: Option<String>,
     pub info: Option<String>,
+    /// A new password ends every login token issued before, except `keep_login`'s.
     pub password_hash: Option<String>,
+    /// With a new password: the login (its token's login id) that keeps working.
+    pub keep_login: Option<i64>,
 }
 
 /// Length bounds (in characters) of the profile fields.

@@ -1,6 +1,7 @@
 //! The login token, from `Authorization: Bearer …` or the body field `token` (any format).
 
 use super::fields::Fields;
+use super::sessions::Sessions;
 use crate::error::ApiError;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::header::AUTHORIZATION;
@@ -8,11 +9,13 @@ use foof_domain::ids::UserId;
 use foof_domain::tokens::TokenService;
 use std::sync::Arc;
 
-/// A request whose login token is valid, with its parsed fields. It proves only the token; an
-/// endpoint that must know the user still exists checks that in the same call it makes anyway.
+/// A request whose login token is valid and current (its user exists, and no password reset
+/// or change has ended it), with its parsed fields.
 pub struct Authed {
     /// The token's user.
     pub user: UserId,
+    /// Which of the user's logins this token is.
+    pub login: i64,
     pub fields: Fields,
 }
 
@@ -21,6 +24,7 @@ impl<S> FromRequest<S> for Authed
 where
     S: Send + Sync,
     Arc<TokenService>: FromRef<S>,
+    Arc<Sessions>: FromRef<S>,
 {
     type Rejection = ApiError;
 
@@ -39,8 +43,16 @@ where
                 .map_err(|_| ApiError::Forbidden)?
                 .ok_or(ApiError::Forbidden)?,
         };
-        let tokens = Arc::<TokenService>::from_ref(state);
-        let user = tokens.verify_login(&token).map_err(|_| ApiError::Forbidden)?;
-        Ok(Self { user, fields })
+        let claim = Arc::<TokenService>::from_ref(state)
+            .verify_login(&token)
+            .map_err(|_| ApiError::Forbidden)?;
+        if !Arc::<Sessions>::from_ref(state).current(claim).await? {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(Self {
+            user: claim.user,
+            login: claim.login,
+            fields,
+        })
     }
 }

@@ -9,6 +9,7 @@ mod origin;
 mod path;
 mod reply;
 mod router;
+mod sessions;
 mod state;
 
 pub use auth::Authed;
@@ -19,4 +20,5 @@ pub use origin::{ConfiguredBaseUrl, PublicBaseUrl};
 pub use path::PathText;
 pub use reply::{success, success_with};
 pub use router::{finish, path_id};
+pub use sessions::Sessions;
 pub use state::AppState;

@@ -1,6 +1,7 @@
-//! What a router is built on: the function's use cases, and the token service `Authed`
-//! checks logins with.
+//! What a router is built on: the function's use cases, and what `Authed` checks logins with
+//! (the token service, and whether a token is still current).
 
+use super::sessions::Sessions;
 use axum::extract::FromRef;
 use foof_domain::tokens::TokenService;
 use std::ops::Deref;
@@ -8,13 +9,15 @@ use std::sync::Arc;
 
 pub struct AppState<T> {
     pub tokens: Arc<TokenService>,
+    pub sessions: Arc<Sessions>,
     pub use_cases: Arc<T>,
 }
 
 impl<T> AppState<T> {
-    pub fn new(tokens: Arc<TokenService>, use_cases: T) -> Self {
+    pub fn new(tokens: Arc<TokenService>, sessions: Arc<Sessions>, use_cases: T) -> Self {
         Self {
             tokens,
+            sessions,
             use_cases: Arc::new(use_cases),
         }
     }
@@ -25,6 +28,7 @@ impl<T> Clone for AppState<T> {
     fn clone(&self) -> Self {
         Self {
             tokens: self.tokens.clone(),
+            sessions: self.sessions.clone(),
             use_cases: self.use_cases.clone(),
         }
     }
@@ -41,5 +45,11 @@ impl<T> Deref for AppState<T> {
 impl<T> FromRef<AppState<T>> for Arc<TokenService> {
     fn from_ref(state: &AppState<T>) -> Self {
         state.tokens.clone()
+    }
+}
+
+impl<T> FromRef<AppState<T>> for Arc<Sessions> {
+    fn from_ref(state: &AppState<T>) -> Self {
+        state.sessions.clone()
     }
 }

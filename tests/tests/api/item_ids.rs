@@ -4,13 +4,8 @@
 //! `Exclusive`: no other test runs beside it.
 
 use foof_aws::aws_calls;
-use foof_domain::clock::SystemClock;
-use foof_domain::ids::UserId;
-use foof_domain::tokens::TokenService;
-use foof_shared::config::{Config, JwtSecret};
 use foof_tests::{Exclusive, TestApp, TestUser, item_form};
 use serde_json::json;
-use std::sync::Arc;
 
 /// Adds an item; its id and the AWS calls the add made.
 async fn add(app: &TestApp, token: &str, title: &str) -> (Option<i64>, u64) {
@@ -27,17 +22,7 @@ async fn add(app: &TestApp, token: &str, title: &str) -> (Option<i64>, u64) {
 
 /// A valid login token for a user id nobody registered.
 fn token_of_a_missing_user() -> String {
-    let config = Config::from_env().unwrap();
-    let JwtSecret::Value(secret) = config.jwt_secret else {
-        panic!("the tests run with JWT_SECRET set")
-    };
-    let tokens = TokenService::new(
-        secret.as_bytes(),
-        config.login_token_lifetime,
-        config.mail_token_lifetime,
-        Arc::new(SystemClock),
-    );
-    tokens.issue_login(UserId::new(i64::from(i32::MAX)))
+    foof_tests::token_for(i64::from(i32::MAX))
 }
 
 async fn title_of(app: &TestApp, itemid: i64) -> String {
@@ -54,7 +39,10 @@ async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containe
     let seller: TestUser = first.register().await;
 
     let (a1, cold) = add(&first, &seller.token, "a1").await;
-    assert_eq!(cold, 2, "a container's first add reserves an id, then writes");
+    assert_eq!(
+        cold, 3,
+        "a container's first add reads its user (is the token current?), reserves an id, then writes"
+    );
     let (a2, warm) = add(&first, &seller.token, "a2").await;
     assert_eq!(warm, 1, "a warm container claims the id inside the write");
     let (b1, _) = add(&second, &seller.token, "b1").await;
@@ -68,7 +56,7 @@ async fn a_warm_container_adds_in_one_call_and_ids_stay_gap_free_across_containe
     assert_eq!(
         (refused, calls),
         (None, 1),
-        "an owner that does not exist refuses the whole transaction"
+        "a token whose user does not exist is refused after one read, before any id is taken"
     );
     let (a4, warm_again) = add(&first, &seller.token, "a4").await;
     assert_eq!(warm_again, 1);

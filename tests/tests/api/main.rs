@@ -14,6 +14,7 @@ mod item_ids;
 mod items;
 mod logs;
 mod search;
+mod sessions;
 mod trades;
 mod transaction_conflicts;
 mod users_accounts;

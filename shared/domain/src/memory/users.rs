@@ -87,6 +87,10 @@ impl UserStore for InMemory {
                 field.clone_from(value);
             }
         }
+        if changes.password_hash.is_some() {
+            stored.token_version += 1;
+            stored.kept_login = changes.keep_login;
+        }
         Ok(Written::Done)
     }
 
