@@ -87,46 +87,19 @@ impl Config {
                 .transpose()?
                 .unwrap_or_default(),
             limits: AbuseLimits {
-                codes_per_source: Limit {
-                    max: number("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20)? as u32,
-                    window_ms: 3_600_000,
-                },
-                failed_logins: Limit {
-                    max: number("FAILED_LOGINS_PER_15_MINUTES", 5)? as u32,
-                    window_ms: 900_000,
-                },
-                failed_logins_per_phone: Limit {
-                    max: number("FAILED_LOGINS_PER_PHONE_PER_15_MINUTES", 20)? as u32,
-                    window_ms: 900_000,
-                },
-                failed_logins_per_source: Limit {
-                    max: number("FAILED_LOGINS_PER_SOURCE_PER_15_MINUTES", 100)? as u32,
-                    window_ms: 900_000,
-                },
-                sms_per_hour: Limit {
-                    max: number("SMS_PER_HOUR", 500)? as u32,
-                    window_ms: 3_600_000,
-                },
+                codes_per_source: limit("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20, 3_600_000)?,
+                failed_logins: limit("FAILED_LOGINS_PER_15_MINUTES", 5, 900_000)?,
+                failed_logins_per_phone: limit("FAILED_LOGINS_PER_PHONE_PER_15_MINUTES", 20, 900_000)?,
+                failed_logins_per_source: limit("FAILED_LOGINS_PER_SOURCE_PER_15_MINUTES", 100, 900_000)?,
+                sms_per_hour: limit("SMS_PER_HOUR", 500, 3_600_000)?,
             },
             mail: MailLimits {
-                per_account: Limit {
-                    max: number("MAIL_PER_ACCOUNT_PER_DAY", 5)? as u32,
-                    window_ms: 86_400_000,
-                },
-                per_address: Limit {
-                    max: number("MAIL_PER_ADDRESS_PER_DAY", 3)? as u32,
-                    window_ms: 86_400_000,
-                },
+                per_account: limit("MAIL_PER_ACCOUNT_PER_DAY", 5, 86_400_000)?,
+                per_address: limit("MAIL_PER_ADDRESS_PER_DAY", 3, 86_400_000)?,
             },
             pushes: PushLimits {
-                per_minute: Limit {
-                    max: number("PUSHES_PER_MINUTE", 30)? as u32,
-                    window_ms: 60_000,
-                },
-                per_day: Limit {
-                    max: number("PUSHES_PER_DAY", 1000)? as u32,
-                    window_ms: 86_400_000,
-                },
+                per_minute: limit("PUSHES_PER_MINUTE", 30, 60_000)?,
+                per_day: limit("PUSHES_PER_DAY", 1000, 86_400_000)?,
             },
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
             endpoints: EndpointOverrides {
@@ -143,6 +116,14 @@ fn non_empty(name: &str) -> Option<String> {
 
 fn text(name: &str, default: &str) -> String {
     non_empty(name).unwrap_or_else(|| default.to_owned())
+}
+
+/// At most `NAME` (default `default`) events per window of `window_ms`.
+fn limit(name: &'static str, default: u64, window_ms: i64) -> Result<Limit, ConfigError> {
+    Ok(Limit {
+        max: u32::try_from(number(name, default)?).unwrap_or(u32::MAX),
+        window_ms,
+    })
 }
 
 fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {

@@ -127,3 +127,30 @@ async fn racing_picture_uploads_never_delete_each_others_pictures() {
         }
     }
 }
+
+/// Bodies built to cost: deeply nested JSON, a huge field. Each is a client error in the
+/// spec's JSON, and nothing is stored.
+#[tokio::test]
+async fn deeply_nested_and_huge_bodies_are_client_errors() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let nested = format!(
+        "{{\"token\":\"{}\",\"title\":{}{}}}",
+        user.token,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let huge_title = foof_tests::item_form(&user.token, json!({"title": "长".repeat(300_000)}));
+    let bodies = [nested, huge_title.to_string()];
+    for body in bodies {
+        let reply = app.post_raw("/item/add", "application/json", body.clone()).await;
+        assert!(
+            reply.status == 200 || reply.status == 413,
+            "a client error, never 5xx: {}",
+            reply.status
+        );
+        assert_eq!(reply.body["status"], "failure", "{} bytes", body.len());
+    }
+    let published = app.post("/user/published", json!({"uuid": user.uuid})).await;
+    assert_eq!(published.body, json!([]));
+}
