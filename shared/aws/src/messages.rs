@@ -19,8 +19,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use foof_domain::ids::{ItemId, MessageId, UserId};
 use foof_domain::message::{Message, MessageKind, Page};
-use foof_domain::ports::{BackendError, BackendResult, MessageRemoval, MessageStore, Written};
-use futures_util::{StreamExt, TryStreamExt};
+use foof_domain::ports::{BackendResult, MessageRemoval, MessageStore, Written};
+use futures_util::StreamExt;
 
 /// Concurrent conditional updates per request when marking messages fetched.
 const MARKING_CONCURRENCY: usize = 16;
@@ -88,14 +88,55 @@ impl DynamoMessages {
         Ok(matches!(update.send(&self.client).await?, Updated::Applied(_)))
     }
 
+    /// Puts a message this call claimed back as it was (pending, unfetched), so that the next
+    /// `fetchnew` hands it out.
+    async fn release(&self, message: &Message) -> BackendResult<()> {
+        ConditionalUpdate::new(
+            &self.table,
+            "to",
+            n(message.to.get()),
+            "SET fetched = :false, updatedAt = :then, pending = :to",
+        )
+        .key("id", n(message.id.get()))
+        .when("attribute_not_exists(pending)")
+        .value(":false", AttributeValue::Bool(false))
+        .value(":then", n(message.updated_at_ms))
+        .value(":to", n(message.to.get()))
+        .send(&self.client)
+        .await
+        .map(drop)
+    }
+
     /// Claims each message (in parallel, bounded) and keeps the ones this call won, in order.
+    /// If any claim fails, the call fails, and the ones it won are released first: a failed
+    /// `fetchnew` loses nothing.
     async fn claim_all(&self, messages: Vec<Message>, now_ms: i64) -> BackendResult<Vec<Message>> {
         let claims = futures_util::stream::iter(messages.into_iter().map(|m| async move {
-            let won = self.claim(&m, now_ms).await?;
-            Ok::<_, BackendError>(won.then_some(m))
+            let won = self.claim(&m, now_ms).await;
+            (m, won)
         }));
-        let won: Vec<Option<Message>> = claims.buffered(MARKING_CONCURRENCY).try_collect().await?;
-        Ok(won.into_iter().flatten().collect())
+        let outcomes: Vec<(Message, BackendResult<bool>)> = claims.buffered(MARKING_CONCURRENCY).collect().await;
+        let mut won = Vec::with_capacity(outcomes.len());
+        let mut failure = None;
+        for (message, outcome) in outcomes {
+            match outcome {
+                Ok(true) => won.push(message),
+                Ok(false) => {}
+                Err(error) => failure = failure.or(Some(error)),
+            }
+        }
+        let Some(failure) = failure else {
+            return Ok(won);
+        };
+        let releases = futures_util::stream::iter(
+            won.into_iter()
+                .map(|message| async move { self.release(&message).await }),
+        );
+        let released: Vec<BackendResult<()>> = releases.buffered(MARKING_CONCURRENCY).collect().await;
+        if let Some(Err(error)) = released.into_iter().find(Result::is_err) {
+            tracing::warn!(%error, "claimed messages could not all be put back after a failed fetch");
+        }
+        Err(failure)
     }
 
     /// One partition (of the table or of the `pending` index) in id order, after `page.after`,

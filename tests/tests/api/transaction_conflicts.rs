@@ -1,6 +1,6 @@
-//! DynamoDB's transaction conflicts, which DynamoDB Local does not produce: a stand-in endpoint
-//! answers a scripted sequence of replies in DynamoDB's JSON protocol, and the real adapters
-//! talk to it with the real SDK client.
+//! What DynamoDB Local does not produce (transaction conflicts, a request failing mid-way): a
+//! stand-in endpoint answers a scripted sequence of replies in DynamoDB's JSON protocol, and the
+//! real adapters talk to it with the real SDK client.
 
 use axum::http::{HeaderMap, StatusCode, header::CONTENT_TYPE};
 use foof_domain::clock::SystemClock;
@@ -20,6 +20,8 @@ struct Script {
     replies: Mutex<VecDeque<Step>>,
     /// The operations received, in order (the `X-Amz-Target` after the dot).
     received: Mutex<Vec<String>>,
+    /// Their request bodies, in the same order.
+    bodies: Mutex<Vec<String>>,
 }
 
 fn conflict_exception() -> Value {
@@ -35,13 +37,15 @@ async fn scripted_dynamodb(steps: Vec<Step>) -> (String, Arc<Script>) {
     let script = Arc::new(Script {
         replies: Mutex::new(steps.into()),
         received: Mutex::new(Vec::new()),
+        bodies: Mutex::new(Vec::new()),
     });
     let state = script.clone();
     let app = axum::Router::new().route(
         "/",
-        axum::routing::post(move |headers: HeaderMap| {
+        axum::routing::post(move |headers: HeaderMap, body: String| {
             let script = state.clone();
             async move {
+                script.bodies.lock().unwrap().push(body);
                 let target = headers
                     .get("x-amz-target")
                     .and_then(|t| t.to_str().ok())
@@ -154,5 +158,48 @@ async fn an_add_whose_claim_meets_another_transaction_reserves_its_id_instead() 
             "UpdateItem",
             "TransactWriteItems"
         ]
+    );
+}
+
+/// A pending message as DynamoDB's Query returns it.
+fn pending_message(id: i64) -> Value {
+    json!({"to": {"N": "5"}, "id": {"N": id.to_string()}, "from": {"N": "6"}, "type": {"N": "1"},
+           "data": {"S": format!("m{id}")}, "fetched": {"BOOL": false}, "pending": {"N": "5"},
+           "createdAt": {"N": "1000"}, "updatedAt": {"N": "1000"}})
+}
+
+/// A fetchnew whose claims partly fail answers 503 and puts back what it claimed, so that the
+/// next fetchnew hands it out (nothing is lost between the two).
+#[tokio::test]
+async fn a_fetchnew_that_fails_after_claiming_puts_the_claimed_messages_back() {
+    let refused =
+        json!({"__type": "com.amazonaws.dynamodb.v20120810#ValidationException", "message": "scripted failure"});
+    let (endpoint, script) = scripted_dynamodb(vec![
+        (
+            "Query",
+            200,
+            json!({"Items": [pending_message(1), pending_message(2)], "Count": 2}),
+        ),
+        ("UpdateItem", 200, json!({})),
+        ("UpdateItem", 400, refused),
+        ("UpdateItem", 200, json!({})),
+    ])
+    .await;
+    let adapters = adapters_over(endpoint).await;
+    let page = foof_domain::message::Page {
+        after: None,
+        limit: Some(100),
+    };
+    let outcome = adapters.messages().claim_new(UserId::new(5), page, 2000).await;
+    assert!(
+        matches!(outcome, Err(BackendError::Corrupt(_) | BackendError::Unavailable(_))),
+        "{outcome:?}"
+    );
+    let received = script.received.lock().unwrap().clone();
+    assert_eq!(received, ["Query", "UpdateItem", "UpdateItem", "UpdateItem"]);
+    let release = script.bodies.lock().unwrap()[3].clone();
+    assert!(
+        release.contains("pending = :to") && release.contains("attribute_not_exists(pending)"),
+        "the claimed message is made pending again: {release}"
     );
 }
