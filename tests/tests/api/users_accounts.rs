@@ -7,6 +7,15 @@ use futures_util::future::join_all;
 use serde_json::json;
 use std::time::Duration;
 
+/// `/user/register` with these fields, as the real client sends them.
+async fn register_with(app: &TestApp, phone: &str, code: &str, password: &str) -> foof_tests::Reply {
+    app.post(
+        "/user/register",
+        json!({"phonenumber": phone, "verifycode": code, "password": password}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn requirecode_sends_a_six_digit_code_by_sms_and_returns_only_success() {
     let app = TestApp::spawn().await;
@@ -145,12 +154,7 @@ async fn register_refuses_a_wrong_code_and_creates_nothing() {
     let phone = unique_phone();
     let code = app.request_code(&phone).await;
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    let reply = app
-        .post(
-            "/user/register",
-            json!({"phonenumber": phone, "verifycode": wrong, "password": CLIENT_PASSWORD}),
-        )
-        .await;
+    let reply = register_with(&app, &phone, wrong, CLIENT_PASSWORD).await;
     reply.assert_failure("bad verify code");
     app.post(
         "/user/login",
@@ -159,23 +163,15 @@ async fn register_refuses_a_wrong_code_and_creates_nothing() {
     .await
     .assert_failure("user not found");
     // The right code still works after one wrong guess.
-    app.post(
-        "/user/register",
-        json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
-    )
-    .await
-    .assert_success();
+    register_with(&app, &phone, &code, CLIENT_PASSWORD)
+        .await
+        .assert_success();
 }
 
 #[tokio::test]
 async fn register_without_a_requested_code_is_an_invalid_request() {
     let app = TestApp::spawn().await;
-    let reply = app
-        .post(
-            "/user/register",
-            json!({"phonenumber": unique_phone(), "verifycode": "123456", "password": CLIENT_PASSWORD}),
-        )
-        .await;
+    let reply = register_with(&app, &unique_phone(), "123456", CLIENT_PASSWORD).await;
     reply.assert_failure("invaild request");
 }
 
@@ -185,12 +181,7 @@ async fn register_refuses_an_expired_code() {
     let phone = unique_phone();
     let code = app.request_code(&phone).await;
     app.clock.advance(Duration::from_secs(601));
-    let reply = app
-        .post(
-            "/user/register",
-            json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
-        )
-        .await;
+    let reply = register_with(&app, &phone, &code, CLIENT_PASSWORD).await;
     reply.assert_failure("bad verify code");
 }
 
@@ -201,20 +192,10 @@ async fn a_code_dies_after_five_wrong_guesses() {
     let code = app.request_code(&phone).await;
     let wrong = if code == "000000" { "000001" } else { "000000" };
     for _ in 0..5 {
-        let reply = app
-            .post(
-                "/user/register",
-                json!({"phonenumber": phone, "verifycode": wrong, "password": CLIENT_PASSWORD}),
-            )
-            .await;
+        let reply = register_with(&app, &phone, wrong, CLIENT_PASSWORD).await;
         reply.assert_failure("bad verify code");
     }
-    let reply = app
-        .post(
-            "/user/register",
-            json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
-        )
-        .await;
+    let reply = register_with(&app, &phone, &code, CLIENT_PASSWORD).await;
     reply.assert_failure("bad verify code");
 }
 
@@ -226,20 +207,10 @@ async fn a_code_is_used_up_by_registering_and_a_phone_registers_once() {
     let international = format!("+86{}", user.phone);
     app.clock.advance(Duration::from_secs(61));
     let code = app.request_code(&international).await;
-    let reply = app
-        .post(
-            "/user/register",
-            json!({"phonenumber": international, "verifycode": code, "password": OTHER_PASSWORD}),
-        )
-        .await;
+    let reply = register_with(&app, &international, &code, OTHER_PASSWORD).await;
     reply.assert_failure("phone number already token");
     // The code was checked first and used up (as the original did).
-    let again = app
-        .post(
-            "/user/register",
-            json!({"phonenumber": international, "verifycode": code, "password": OTHER_PASSWORD}),
-        )
-        .await;
+    let again = register_with(&app, &international, &code, OTHER_PASSWORD).await;
     again.assert_failure("invaild request");
     app.login(&user.phone, CLIENT_PASSWORD).await;
 }
@@ -259,12 +230,9 @@ async fn register_needs_every_field() {
         app.post("/user/register", body).await.assert_failure("invaild request");
     }
     // None of those used the code up.
-    app.post(
-        "/user/register",
-        json!({"phonenumber": phone, "verifycode": code, "password": CLIENT_PASSWORD}),
-    )
-    .await
-    .assert_success();
+    register_with(&app, &phone, &code, CLIENT_PASSWORD)
+        .await
+        .assert_success();
 }
 
 #[tokio::test]
