@@ -12,3 +12,5 @@ token=$(.venv/bin/python scripts/fuzz-token.py "$BASE_URL" "$AWS_ENDPOINT_URL")
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
   --max-examples "$examples" --request-timeout 10 --seed 20261125
+# Then what schemathesis does not generate: inputs built to cost (nesting, size, bad bytes).
+.venv/bin/python scripts/fuzz-hostile.py "$BASE_URL" "$token"
