@@ -200,7 +200,7 @@ async fn empty_junk_and_bad_requests() {
     for body in [
         json!({"method": "item", "query": "x"}),
         json!({"query": "x"}),
-        json!({"method": "good", "query": "x", "size": 4001}),
+        json!({"method": "good", "query": "x", "size": 201}),
         json!({"method": "good", "query": "x", "size": -1}),
     ] {
         app.post("/item/search", body).await.assert_failure("invaild request");
@@ -244,7 +244,7 @@ async fn a_common_term_is_answered_from_its_newest_postings() {
         added.push(add(&app, &user, &t, "自提").await);
     }
     let reply = app
-        .post("/item/search", json!({"method": "good", "query": t, "size": 4000}))
+        .post("/item/search", json!({"method": "good", "query": t, "size": 200}))
         .await
         .body;
     assert_eq!(reply["hits"]["total"].as_u64(), Some(MAX_POSTINGS_PER_TERM as u64));
