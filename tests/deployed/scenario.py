@@ -200,6 +200,10 @@ def picture(content_type):
     return Check(f"{content_type} bytes", lambda b: b["content_type"].startswith(content_type) and b["length"] > 0)
 
 
+def html_page():
+    return Check("an HTML page", lambda b: b["content_type"].startswith("text/html") and b["length"] > 0)
+
+
 def hit_ids(ids):
     return Check(f"search hits {ids}", lambda b: [h["_id"] for h in b["hits"]["hits"]] == ids and b["hits"]["total"] == len(ids))
 
@@ -587,10 +591,13 @@ def scenario(s, p):
     link = s.mail_link_path(p.idcard, sent_before)
     mail_token = link.rsplit("/", 1)[-1]
     s.post("the mail token is no login token", "/user/me", token=mail_token, status=403, expect=FORBIDDEN)
-    s.get("seller follows the mail link", link, expect=SUCCESS)
+    s.get("seller opens the mail link: a page, nothing changes", link, expect=html_page())
+    s.post("seller is not verified by opening it", "/user/me", token=seller, expect={"status": "success", "verified": 0})
+    s.post("seller presses the page's button", link, expect=SUCCESS)
     s.post("seller is verified", "/user/me", token=seller, expect={"status": "success", "verified": 1, "idcard": p.idcard})
-    s.get("a forged mail link", "/user/mail/verify/not-a-token", expect=INVALID)
-    s.get("a login token as a mail link", f"/user/mail/verify/{seller}", expect=INVALID)
+    s.post("the link works once", link, expect=INVALID)
+    s.post("a forged mail link", "/user/mail/verify/not-a-token", expect=INVALID)
+    s.post("a login token as a mail link", f"/user/mail/verify/{seller}", expect=INVALID)
 
     # --- pictures ------------------------------------------------------------------- images
     s.multipart("buyer uploads a PNG avatar (token in the form)", "/user/avatar", {}, [png], token=buyer, token_in_body=True, expect=SUCCESS)

@@ -1,8 +1,11 @@
 //! Thin handlers: parse, call the use case, shape the reply.
 
-use crate::{UsersState, forms};
+use crate::error::UserError;
+use crate::{UsersState, forms, mail_page};
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use foof_domain::item::Item;
 use foof_shared::ApiError;
 use foof_shared::http::{Authed, ClientAddress, Fields, PathText, PublicBaseUrl, path_id, success, success_with};
@@ -83,9 +86,23 @@ pub async fn send_mail_verification(State(users): Users, base_url: PublicBaseUrl
     Ok(success())
 }
 
-pub async fn confirm_mail(State(users): Users, PathText(token): PathText) -> Reply {
-    users.mail.confirm(&token).await?;
-    Ok(success())
+/// Opening the mailed link shows a page and changes nothing; its button POSTs to
+/// [`confirm_mail`].
+pub async fn mail_page(PathText(_token): PathText) -> Response {
+    mail_page::confirmation_page()
+}
+
+/// The page's button: confirms the idcard the link names. JSON for API clients, a page for a
+/// browser.
+pub async fn confirm_mail(State(users): Users, headers: HeaderMap, PathText(token): PathText) -> Response {
+    let outcome = users.mail.confirm(&token).await;
+    if mail_page::wants_a_page(&headers) && !matches!(outcome, Err(UserError::Backend(_))) {
+        return mail_page::outcome_page(outcome.is_ok());
+    }
+    match outcome {
+        Ok(()) => success().into_response(),
+        Err(error) => ApiError::from(error).into_response(),
+    }
 }
 
 /// A user's items that are not deleted, in id order, as a bare array.

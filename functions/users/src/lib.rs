@@ -6,6 +6,7 @@ mod error;
 mod forms;
 mod handlers;
 mod mail;
+mod mail_page;
 mod profile;
 
 pub use accounts::{AccountPorts, AccountRules, Accounts};
@@ -103,6 +104,9 @@ pub fn router(adapters: &Adapters) -> Router {
         .route("/user/avatar", post(handlers::avatar))
         .route("/user/modify", post(handlers::modify))
         .route("/user/mail/verify", post(handlers::send_mail_verification))
-        .route("/user/mail/verify/{token}", get(handlers::confirm_mail))
+        .route(
+            "/user/mail/verify/{token}",
+            get(handlers::mail_page).post(handlers::confirm_mail),
+        )
         .with_state(state)
 }

@@ -87,7 +87,7 @@ async fn a_full_scenario_logs_every_request_and_no_secret() {
     let mail = app.outbox.mail_to("213170555@seu.edu.cn").await.pop().unwrap();
     let link = mail.verification_link().unwrap().to_owned();
     let mail_token = link.rsplit('/').next().unwrap().to_owned();
-    app.get(&format!("/user/mail/verify/{mail_token}"))
+    app.post(&format!("/user/mail/verify/{mail_token}"), json!({}))
         .await
         .assert_success();
     let buyer = app.register().await;

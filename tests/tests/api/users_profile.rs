@@ -154,7 +154,12 @@ async fn mail_verification_proves_the_idcard() {
     let path = &link[link.find("/user/mail/verify/").unwrap()..];
     assert_ne!(app.me(&user).await["verified"], 1);
 
-    app.get(path).await.assert_success();
+    // Opening the link shows a page and changes nothing: only its button (a POST) confirms.
+    let (status, content_type, page) = app.get_bytes(path).await;
+    assert_eq!((status, content_type.as_str()), (200, "text/html; charset=utf-8"));
+    assert!(String::from_utf8(page).unwrap().contains("<form method=\"post\">"));
+    assert_ne!(app.me(&user).await["verified"], 1);
+    app.post(path, json!({})).await.assert_success();
     let me = app.me(&user).await;
     assert_eq!((&me["idcard"], &me["verified"]), (&json!(idcard), &json!(1)));
     assert_eq!(app.get(&format!("/user/{}", user.uuid)).await.body["verified"], 1);
@@ -210,15 +215,15 @@ async fn mail_links_expire_and_only_mail_tokens_verify() {
         .await
         .assert_forbidden();
     // A login token is not a mail token, and garbage is nothing.
-    app.get(&format!("/user/mail/verify/{}", user.token))
+    app.post(&format!("/user/mail/verify/{}", user.token), json!({}))
         .await
         .assert_failure("invaild request");
-    app.get("/user/mail/verify/not-a-token")
+    app.post("/user/mail/verify/not-a-token", json!({}))
         .await
         .assert_failure("invaild request");
 
     app.clock.advance(Duration::from_secs(31 * 60));
-    app.get(&format!("/user/mail/verify/{mail_token}"))
+    app.post(&format!("/user/mail/verify/{mail_token}"), json!({}))
         .await
         .assert_failure("invaild request");
     assert_eq!(app.me(&user).await["verified"], 0);
@@ -401,10 +406,10 @@ async fn a_stale_mail_link_never_overwrites_a_newer_address_and_a_link_works_onc
             .assert_success();
     }
     let (stale, newest) = (newest_link(&app, &older).await, newest_link(&app, &newer).await);
-    app.get(&stale).await.assert_failure("invaild request");
-    app.get(&newest).await.assert_success();
-    app.get(&newest).await.assert_failure("invaild request");
-    app.get(&stale).await.assert_failure("invaild request");
+    app.post(&stale, json!({})).await.assert_failure("invaild request");
+    app.post(&newest, json!({})).await.assert_success();
+    app.post(&newest, json!({})).await.assert_failure("invaild request");
+    app.post(&stale, json!({})).await.assert_failure("invaild request");
     let me = app.me(&user).await;
     assert_eq!((&me["idcard"], &me["verified"]), (&json!(newer), &json!(1)));
 }
@@ -432,4 +437,32 @@ async fn verification_mail_is_limited_per_mailbox_and_per_account() {
     .assert_success();
     app.clock.advance(Duration::from_secs(86_401));
     ask(&mailbox).await.assert_success();
+}
+
+/// A browser pressing the page's button gets a page back, for either outcome.
+#[tokio::test]
+async fn a_browser_confirming_the_link_gets_a_page() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let idcard = unique_idcard();
+    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
+        .await
+        .assert_success();
+    let path = newest_link(&app, &idcard).await;
+    let press = || {
+        app.http
+            .post(app.url(&path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+    };
+    let first = press().await.unwrap();
+    assert_eq!(first.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(first.text().await.unwrap().contains("认证成功"));
+    assert!(
+        press().await.unwrap().text().await.unwrap().contains("链接无效"),
+        "a link works once"
+    );
+    assert_eq!(app.me(&user).await["verified"], 1);
 }
