@@ -94,7 +94,14 @@ pub async fn mail_page(PathText(_token): PathText) -> Response {
 
 /// The page's button: confirms the idcard the link names. JSON for API clients, a page for a
 /// browser.
-pub async fn confirm_mail(State(users): Users, headers: HeaderMap, PathText(token): PathText) -> Response {
+pub async fn confirm_mail(
+    State(users): Users,
+    headers: HeaderMap,
+    PathText(token): PathText,
+    // Read, within the body limit, though unused: a reply sent before the body is read would
+    // reset a client still sending it.
+    _body: Fields,
+) -> Response {
     let outcome = users.mail.confirm(&token).await;
     if mail_page::wants_a_page(&headers) && !matches!(outcome, Err(UserError::Backend(_))) {
         return mail_page::outcome_page(outcome.is_ok());
