@@ -36,3 +36,8 @@ pub(crate) fn number(row: &Row, name: &str) -> Result<i64, BackendError> {
         _ => Err(corrupt(format!("attribute {name} is not a number"))),
     }
 }
+
+/// As [`number`], for an attribute that rows may lack.
+pub(crate) fn optional_number(row: &Row, name: &str) -> Result<Option<i64>, BackendError> {
+    row.get(name).map(|_| number(row, name)).transpose()
+}

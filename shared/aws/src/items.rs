@@ -5,8 +5,7 @@
 use super::attributes::{Row, n, number, s};
 use super::batch::{get_by_ids, get_one};
 use super::claims::IdClaims;
-use super::errors::Built;
-use super::errors::corrupt;
+use super::errors::{Built, corrupt};
 use super::item_rows::{
     BUYER, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row, price_value,
     sold_value,
@@ -76,6 +75,19 @@ impl DynamoItems {
         ConditionalUpdate::new(&self.table, ITEM_ID, n(item.get()), update)
     }
 
+    /// `update`, applied only while the item is `owner`'s and not deleted (and `extra` holds).
+    fn owned_and_live(update: ConditionalUpdate, owner: UserId, extra: Option<&str>) -> ConditionalUpdate {
+        let condition = match extra {
+            Some(extra) => format!("{OWNED_AND_LIVE} AND {extra}"),
+            None => OWNED_AND_LIVE.to_owned(),
+        };
+        update
+            .when(condition)
+            .name("#owner", OWNER)
+            .value(":owner", n(owner.get()))
+            .value(":false", AttributeValue::Bool(false))
+    }
+
     /// `SET` on a live item of `owner`, under an extra `condition` if given.
     async fn owner_update(
         &self,
@@ -84,15 +96,12 @@ impl DynamoItems {
         sets: &[(&str, AttributeValue)],
         condition: Option<(&str, &str, AttributeValue)>,
     ) -> BackendResult<OwnerWrite> {
-        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(item.get()), sets)
-            .name("#owner", OWNER)
-            .value(":owner", n(owner.get()))
-            .value(":false", AttributeValue::Bool(false));
+        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(item.get()), sets);
         let update = match condition {
-            Some((extra, placeholder, value)) => update
-                .when(format!("{OWNED_AND_LIVE} AND {extra}"))
-                .value(placeholder, value),
-            None => update.when(OWNED_AND_LIVE),
+            Some((extra, placeholder, value)) => {
+                Self::owned_and_live(update, owner, Some(extra)).value(placeholder, value)
+            }
+            None => Self::owned_and_live(update, owner, None),
         };
         match update.send(&self.client).await? {
             Updated::Applied(_) => Ok(OwnerWrite::Done),
@@ -109,11 +118,8 @@ impl DynamoItems {
         sets: &[(&str, AttributeValue)],
         new_terms: &DocumentTerms,
     ) -> BackendResult<bool> {
-        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(current.id.get()), sets)
-            .when(format!("{OWNED_AND_LIVE} AND title = :title AND note = :note"))
-            .name("#owner", OWNER)
-            .value(":owner", n(current.owner.get()))
-            .value(":false", AttributeValue::Bool(false))
+        let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(current.id.get()), sets);
+        let update = Self::owned_and_live(update, current.owner, Some("title = :title AND note = :note"))
             .value(":title", s(&current.title))
             .value(":note", s(&current.note));
         let mut writes = vec![update.into_step()?];
@@ -292,15 +298,11 @@ impl ItemStore for DynamoItems {
         count: u64,
     ) -> BackendResult<Result<u64, OwnerWrite>> {
         let as_number = |value: u64| i64::try_from(value).map_err(|_| corrupt("picture number out of range"));
-        let claim = self
-            .update(item, "SET #next = if_not_exists(#next, :start) + :count")
-            .when(OWNED_AND_LIVE)
+        let claim = self.update(item, "SET #next = if_not_exists(#next, :start) + :count");
+        let claim = Self::owned_and_live(claim, owner, None)
             .name("#next", PICTURE_NUMBERS)
-            .name("#owner", OWNER)
             .value(":start", n(as_number(start)?))
             .value(":count", n(as_number(count)?))
-            .value(":owner", n(owner.get()))
-            .value(":false", AttributeValue::Bool(false))
             .returning_new();
         match claim.send(&self.client).await? {
             Updated::Applied(row) => {

@@ -2,7 +2,7 @@
 //! `windowStart` (ms) and `ttl`. A hit is one conditional `UpdateItem`; only a hit that finds
 //! the window over (or the key new) costs a second one that starts a new window.
 
-use super::attributes::{n, number, s};
+use super::attributes::{n, number, optional_number, s};
 use super::errors::unavailable;
 use super::update::{ConditionalUpdate, Updated};
 use crate::Tables;
@@ -44,11 +44,8 @@ impl DynamoLimits {
             Updated::Applied(_) => return Ok(Ok(())),
             Updated::Refused(current) => current,
         };
-        let window_open = current
-            .get("windowStart")
-            .map(|_| number(&current, "windowStart"))
-            .transpose()?
-            .is_some_and(|start| start > now_ms - limit.window_ms);
+        let window_open =
+            optional_number(&current, "windowStart")?.is_some_and(|start| start > now_ms - limit.window_ms);
         Ok(Err(window_open))
     }
 

@@ -1,7 +1,7 @@
 //! Users in DynamoDB: `{prefix}-users` keyed by `uuid`, and `{prefix}-phones` keyed by the
 //! E.164 phone, whose conditional put is what makes phone numbers unique.
 
-use super::attributes::{Row, n, number, s, text};
+use super::attributes::{Row, n, number, optional_number, s, text};
 use super::batch::{get_by_ids, get_one};
 use super::errors::{Built, corrupt};
 use super::posting_rows::posting_changes;
@@ -136,14 +136,10 @@ fn user_from_row(row: &Row) -> BackendResult<User> {
         address: text(row, "address")?,
         avatarurl: text(row, "avatarurl")?,
         verified_idcard: text(row, "verifiedIdcard")?,
-        token_version: match row.get(TOKEN_VERSION) {
-            None => 0,
-            Some(_) => u32::try_from(number(row, TOKEN_VERSION)?).map_err(|_| corrupt("token version"))?,
-        },
-        kept_login: match row.get(KEPT_LOGIN) {
-            None => None,
-            Some(_) => Some(number(row, KEPT_LOGIN)?).filter(|login| *login != 0),
-        },
+        token_version: optional_number(row, TOKEN_VERSION)?
+            .map_or(Ok(0), u32::try_from)
+            .map_err(|_| corrupt("token version"))?,
+        kept_login: optional_number(row, KEPT_LOGIN)?.filter(|login| *login != 0),
         score: number(row, "score")?,
         info: text(row, "info")?,
         password_hash: text(row, "password")?,
