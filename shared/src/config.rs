@@ -42,6 +42,8 @@ pub struct Config {
     /// How long a container trusts what it read of a user's token version (see
     /// `http::Sessions`): a password reset elsewhere ends old tokens here within this time.
     pub session_recheck: Duration,
+    /// How long after a login its token may change the password without the old one.
+    pub recent_login: Duration,
     pub codes: CodePolicy,
     /// Where verification codes may be texted (`SMS_COUNTRY_CODES`).
     pub sms_countries: SmsCountries,
@@ -76,6 +78,7 @@ impl Config {
             login_token_lifetime: Duration::from_secs(86_400 * number("LOGIN_TOKEN_DAYS", 30)?),
             mail_token_lifetime: Duration::from_secs(60 * number("MAIL_TOKEN_MINUTES", 30)?),
             session_recheck: Duration::from_secs(number("SESSION_RECHECK_SECONDS", 60)?),
+            recent_login: Duration::from_secs(60 * number("RECENT_LOGIN_MINUTES", 10)?),
             codes: CodePolicy {
                 lifetime: Duration::from_secs(number("CODE_LIFETIME_SECONDS", 600)?),
                 max_tries: number("CODE_MAX_TRIES", 5)? as u32,

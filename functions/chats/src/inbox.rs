@@ -3,7 +3,7 @@
 use crate::error::ChatError;
 use foof_domain::clock::Clock;
 use foof_domain::ids::{MessageId, UserId};
-use foof_domain::message::{DEFAULT_NEW_PAGE, Message, Page};
+use foof_domain::message::{DEFAULT_HISTORY_PAGE, DEFAULT_NEW_PAGE, Message, Page, PageEnd};
 use foof_domain::ports::{IdAllocator, MessageStore, PushLimits, RateLimiter, Written};
 use std::sync::Arc;
 
@@ -69,8 +69,22 @@ impl Chats {
         Ok(self.messages.claim_new(me, page, self.clock.now_ms()).await?)
     }
 
-    /// `fetchall`: every message to me, then all marked fetched.
+    /// `fetchall`: my messages as they were, then marked fetched; without `after` and `limit`
+    /// the newest [`DEFAULT_HISTORY_PAGE`] of them (all of them in any inbox but a flooded
+    /// one), without `limit` the next that many after `after`.
     pub async fn fetch_all(&self, me: UserId, page: Page) -> Result<Vec<Message>, ChatError> {
+        let page = match (page.after, page.limit) {
+            (None, None) => Page {
+                limit: Some(DEFAULT_HISTORY_PAGE),
+                end: PageEnd::Newest,
+                ..page
+            },
+            (Some(_), None) => Page {
+                limit: Some(DEFAULT_HISTORY_PAGE),
+                ..page
+            },
+            (_, Some(_)) => page,
+        };
         Ok(self.messages.fetch_all(me, page, self.clock.now_ms()).await?)
     }
 }

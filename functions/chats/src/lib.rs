@@ -45,6 +45,7 @@ fn page(fields: &Fields) -> Result<Page, ApiError> {
     Ok(Page {
         after: after.map(MessageId::new),
         limit: limit.map(|l| l as usize),
+        ..Page::default()
     })
 }
 

@@ -12,12 +12,15 @@ use foof_domain::ports::{
 use foof_domain::tokens::TokenService;
 use foof_domain::user::{ProfileChanges, User};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The rules accounts follow, from the configuration.
 pub struct AccountRules {
     pub codes: CodePolicy,
     pub sms_countries: SmsCountries,
     pub limits: AbuseLimits,
+    /// How long after a login its token may change the password without the old one.
+    pub recent_login: Duration,
     /// Keys the verification-code digests.
     pub code_key: Vec<u8>,
 }
@@ -196,6 +199,40 @@ impl Accounts {
         Ok((user, token))
     }
 
+    /// Whether the login behind a token (made at `logged_in_at_ms`) may set a new password: a
+    /// recent login may, since it has just proven the password; an older one must name the old
+    /// password, so that a token copied off a device cannot take the account over. An old
+    /// password, when given, must be right; each guess takes a place in the user's window of
+    /// failed logins first, as logins do.
+    pub async fn authorize_password_change(
+        &self,
+        user: UserId,
+        logged_in_at_ms: i64,
+        old_password: Option<&str>,
+    ) -> Result<(), UserError> {
+        let AccountPorts {
+            users, limits, clock, ..
+        } = &self.ports;
+        let now = clock.now_ms();
+        let recent_ms = i64::try_from(self.rules.recent_login.as_millis()).unwrap_or(i64::MAX);
+        let Some(old_password) = old_password else {
+            return match now.saturating_sub(logged_in_at_ms) < recent_ms {
+                true => Ok(()),
+                false => Err(UserError::OldPasswordRequired),
+            };
+        };
+        let (window, limit) = (format!("password-checks#{user}"), self.rules.limits.failed_logins);
+        if !limits.hit(&window, limit, now).await? {
+            return Err(UserError::TooFrequent);
+        }
+        let user = users.get(user).await?.ok_or(UserError::Forbidden)?;
+        if !verify_off_thread(old_password, &user.password_hash).await {
+            return Err(UserError::PasswordIncorrect);
+        }
+        limits.refund(&window, limit, now).await?;
+        Ok(())
+    }
+
     /// Refunds the login slots that were `taken` (from here, from anywhere).
     async fn give_back(&self, slots: &LoginSlots, taken: (bool, bool), now: i64) -> Result<(), UserError> {
         let (limits, rules) = (&self.ports.limits, self.rules.limits);
@@ -271,6 +308,7 @@ mod tests {
         max: 4,
         window_ms: 3_600_000,
     };
+    const RECENT_LOGIN: Duration = Duration::from_secs(600);
     /// The address the tests log in from, unless they say otherwise.
     const HERE: &str = "10.0.0.1";
 
@@ -314,6 +352,7 @@ mod tests {
                 failed_logins_per_source: FAILED_LOGINS_PER_SOURCE,
                 sms_per_hour: SMS_PER_HOUR,
             },
+            recent_login: RECENT_LOGIN,
             code_key: b"code key".to_vec(),
         };
         World {
@@ -671,5 +710,60 @@ mod tests {
             .request_code(&phone("13800139009"), "10.7.0.3")
             .await
             .unwrap();
+    }
+
+    /// A user who logged in `RECENT_LOGIN` + 1 s ago, and when.
+    async fn logged_in_a_while_ago(world: &World) -> (UserId, i64) {
+        let id = world.registered(PHONE, "pw").await;
+        let (_, token) = world.accounts.login(&phone(PHONE), "pw", HERE).await.unwrap();
+        let logged_in_at_ms = world.tokens.verify_login(&token).unwrap().logged_in_at_ms;
+        world.clock.advance(RECENT_LOGIN + Duration::from_secs(1));
+        (id, logged_in_at_ms)
+    }
+
+    #[tokio::test]
+    async fn a_recent_login_may_change_the_password_alone_and_an_older_one_needs_the_old_password() {
+        let world = world();
+        let id = world.registered(PHONE, "pw").await;
+        let (_, token) = world.accounts.login(&phone(PHONE), "pw", HERE).await.unwrap();
+        let logged_in_at_ms = world.tokens.verify_login(&token).unwrap().logged_in_at_ms;
+        world.clock.advance(RECENT_LOGIN - Duration::from_secs(1));
+        let change = |old| world.accounts.authorize_password_change(id, logged_in_at_ms, old);
+        change(None).await.unwrap();
+        world.clock.advance(Duration::from_secs(2));
+        assert!(matches!(change(None).await, Err(UserError::OldPasswordRequired)));
+        change(Some("pw")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_wrong_old_password_is_refused_even_from_a_recent_login() {
+        let world = world();
+        let id = world.registered(PHONE, "pw").await;
+        let now = world.clock.now_ms();
+        assert!(matches!(
+            world.accounts.authorize_password_change(id, now, Some("guess")).await,
+            Err(UserError::PasswordIncorrect)
+        ));
+    }
+
+    #[tokio::test]
+    async fn old_password_guesses_are_limited_like_logins_and_right_ones_give_their_place_back() {
+        let world = world();
+        let (id, logged_in_at_ms) = logged_in_a_while_ago(&world).await;
+        let change = |old| world.accounts.authorize_password_change(id, logged_in_at_ms, old);
+        for _ in 0..FAILED_LOGINS.max * 2 {
+            change(Some("pw")).await.unwrap();
+        }
+        for _ in 0..FAILED_LOGINS.max {
+            assert!(matches!(change(Some("guess")).await, Err(UserError::PasswordIncorrect)));
+        }
+        assert!(
+            matches!(change(Some("pw")).await, Err(UserError::TooFrequent)),
+            "the window is full, so not even the right password is judged"
+        );
+        world
+            .clock
+            .advance(Duration::from_millis(FAILED_LOGINS.window_ms as u64));
+        change(Some("pw")).await.unwrap();
     }
 }

@@ -12,6 +12,8 @@ pub enum UserError {
     UserNotFound,
     #[error("wrong password")]
     PasswordIncorrect,
+    #[error("a password change from an older login needs the old password")]
+    OldPasswordRequired,
     #[error("wrong, expired or exhausted verification code")]
     BadVerifyCode,
     #[error("the phone number is registered already")]
@@ -32,6 +34,7 @@ impl From<UserError> for ApiError {
             UserError::InvalidRequest => ApiError::InvalidRequest,
             UserError::UserNotFound => ApiError::Failure("user not found"),
             UserError::PasswordIncorrect => ApiError::Failure("password incorrect"),
+            UserError::OldPasswordRequired => ApiError::Failure("old password required"),
             UserError::BadVerifyCode => ApiError::Failure("bad verify code"),
             UserError::PhoneTaken => ApiError::Failure("phone number already token"),
             UserError::TooFrequent => ApiError::Failure("request too frequent"),

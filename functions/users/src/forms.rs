@@ -44,3 +44,15 @@ pub fn profile_changes(fields: &Fields) -> Result<(ProfileChanges, Option<String
     };
     Ok((changes, password))
 }
+
+/// `oldpassword`, the SHA-1 hex of the password being replaced, when the client sends one.
+pub fn old_password(fields: &Fields) -> Result<Option<String>, ApiError> {
+    match fields.text("oldpassword")?.filter(|p| !p.is_empty()) {
+        Some(password) => Ok(Some(
+            checked_password(&password)
+                .map_err(|_| ApiError::InvalidRequest)?
+                .to_owned(),
+        )),
+        None => Ok(None),
+    }
+}

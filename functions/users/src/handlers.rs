@@ -70,6 +70,13 @@ pub async fn avatar(State(users): Users, request: Authed) -> Reply {
 pub async fn modify(State(users): Users, request: Authed) -> Reply {
     let (changes, new_password) = forms::profile_changes(&request.fields)?;
     let ends_other_logins = new_password.is_some();
+    if ends_other_logins {
+        let old_password = forms::old_password(&request.fields)?;
+        users
+            .accounts
+            .authorize_password_change(request.user, request.logged_in_at_ms, old_password.as_deref())
+            .await?;
+    }
     users
         .profiles
         .modify(request.user, request.login, changes, new_password)

@@ -67,6 +67,7 @@ pub fn router(adapters: &Adapters) -> Router {
             codes: config.codes.clone(),
             sms_countries: config.sms_countries.clone(),
             limits: config.limits,
+            recent_login: config.recent_login,
             code_key: adapters.code_key(),
         },
     );

@@ -18,7 +18,7 @@ use crate::Tables;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use foof_domain::ids::{ItemId, MessageId, UserId};
-use foof_domain::message::{Message, MessageKind, Page};
+use foof_domain::message::{Message, MessageKind, Page, PageEnd};
 use foof_domain::ports::{BackendResult, MessageRemoval, MessageStore, Written};
 use futures_util::StreamExt;
 
@@ -155,7 +155,9 @@ impl DynamoMessages {
             .key_condition_expression(condition)
             .expression_attribute_names("#p", partition)
             .expression_attribute_values(":to", n(to.get()))
-            .consistent_read(index.is_none());
+            .consistent_read(index.is_none())
+            .scan_index_forward(page.end == PageEnd::Oldest)
+            .set_limit(page.limit.map(|limit| i32::try_from(limit.max(1)).unwrap_or(i32::MAX)));
         if let Some(after) = page.after {
             query = query.expression_attribute_values(":after", n(after.get()));
         }
@@ -166,6 +168,9 @@ impl DynamoMessages {
             if page.limit.is_some_and(|limit| rows.len() >= limit) {
                 break;
             }
+        }
+        if page.end == PageEnd::Newest {
+            rows.reverse();
         }
         rows.iter().map(message_from_row).collect()
     }

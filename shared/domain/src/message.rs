@@ -54,6 +54,10 @@ pub const MAX_PAGE: usize = 500;
 /// What `fetchnew` returns when no `limit` is given: a flooded inbox is handed out a page per
 /// poll (the client polls again) instead of in one reply that grows with the flood.
 pub const DEFAULT_NEW_PAGE: usize = 100;
+/// What `fetchall` returns when no `limit` is given: without `after` too, the newest this
+/// many (the client shows its history newest last, so a flood pushes the oldest out of the
+/// reply, never the newest); with `after`, the next this many.
+pub const DEFAULT_HISTORY_PAGE: usize = MAX_PAGE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -131,11 +135,21 @@ impl Message {
     }
 }
 
-/// Optional paging of `fetchnew` / `fetchall`: only ids after `after`, at most `limit`.
+/// Optional paging of `fetchnew` / `fetchall`: only ids after `after`, at most `limit`, taken
+/// from the `end` of that range and returned in id order either way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Page {
     pub after: Option<MessageId>,
     pub limit: Option<usize>,
+    pub end: PageEnd,
+}
+
+/// Which end of the range a page with a `limit` is taken from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PageEnd {
+    #[default]
+    Oldest,
+    Newest,
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ pub struct LoginClaim {
     pub version: u32,
     /// Which of the user's logins this is (random, positive; 0 for tokens from before).
     pub login: i64,
+    /// When the password (or code) behind this login was last proven.
+    pub logged_in_at_ms: i64,
 }
 
 /// What a verified mail token asks for.
@@ -93,6 +95,7 @@ impl TokenService {
             user: claims.uuid,
             version: claims.ver,
             login: claims.sid,
+            logged_in_at_ms: claims.iat.saturating_mul(1000),
         })
     }
 

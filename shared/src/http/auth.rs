@@ -16,6 +16,8 @@ pub struct Authed {
     pub user: UserId,
     /// Which of the user's logins this token is.
     pub login: i64,
+    /// When this login proved the password: recent enough, it may change the password alone.
+    pub logged_in_at_ms: i64,
     pub fields: Fields,
 }
 
@@ -52,6 +54,7 @@ where
         Ok(Self {
             user: claim.user,
             login: claim.login,
+            logged_in_at_ms: claim.logged_in_at_ms,
             fields,
         })
     }

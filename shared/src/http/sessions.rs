@@ -102,6 +102,7 @@ mod tests {
             user,
             version,
             login: 1_000,
+            logged_in_at_ms: 0,
         }
     }
 

@@ -255,3 +255,28 @@ async fn fetchnew_without_a_limit_hands_a_flooded_inbox_out_a_page_per_poll() {
     assert_eq!(first[0]["data"], "m0");
     assert_eq!(second[49]["data"], "m149");
 }
+
+/// The client reads its history with a bare `fetchall` and shows it newest last: a flooded
+/// inbox gives the newest page, and what did not fit waits, unfetched, for `fetchnew`.
+#[tokio::test]
+async fn fetchall_without_paging_gives_the_newest_page_and_leaves_older_messages_for_fetchnew() {
+    let app = TestApp::spawn_with(|config| {
+        config.pushes.per_minute.max = 1_000;
+    })
+    .await;
+    let (a, b) = (app.register().await, app.register().await);
+    for i in 0..510 {
+        push(&app, &a, b.uuid, 1, json!(format!("m{i:03}"))).await;
+    }
+    let history = fetch(&app, &b, "fetchall", json!({})).await;
+    let data: Vec<&str> = history.iter().map(|m| m["data"].as_str().unwrap()).collect();
+    assert_eq!(data.len(), 500);
+    assert_eq!((data[0], data[499]), ("m010", "m509"), "the newest 500, in id order");
+    let older = fetch(&app, &b, "fetchnew", json!({})).await;
+    let older: Vec<&str> = older.iter().map(|m| m["data"].as_str().unwrap()).collect();
+    assert_eq!(older, (0..10).map(|i| format!("m{i:03}")).collect::<Vec<_>>());
+    let after = history[489]["id"].as_i64().unwrap();
+    let next = fetch(&app, &b, "fetchall", json!({"after": after})).await;
+    assert_eq!(next.len(), 10, "with `after`, the messages after it");
+    assert!(next.iter().all(|m| m["fetched"] == true));
+}

@@ -2,6 +2,7 @@
 //! it), and tokens of users that do not exist are refused everywhere.
 
 use foof_tests::{OTHER_PASSWORD, TestApp, TestUser};
+use futures_util::future::join_all;
 use serde_json::json;
 use std::time::Duration;
 
@@ -77,4 +78,61 @@ async fn a_token_whose_user_does_not_exist_is_refused_everywhere() {
         statuses.push(app.post(path, json!({"token": ghost.token})).await.status);
     }
     assert_eq!(statuses, [403; 6]);
+}
+
+/// A token copied off a device must not be able to take the account over: once its login is
+/// older than `RECENT_LOGIN_MINUTES`, a new password needs the old one.
+#[tokio::test]
+async fn a_password_change_from_an_older_login_needs_the_right_old_password() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let change = |old: Option<&str>| {
+        let mut body = json!({"token": user.token, "username": "改名", "password": OTHER_PASSWORD});
+        if let Some(old) = old {
+            body["oldpassword"] = json!(old);
+        }
+        app.post("/user/modify", body)
+    };
+    change(None).await.assert_failure("old password required");
+    change(Some("0000000000000000000000000000000000000000"))
+        .await
+        .assert_failure("password incorrect");
+    assert_ne!(
+        app.me(&user).await["username"],
+        "改名",
+        "a refused change changes nothing"
+    );
+    app.post(
+        "/user/login",
+        json!({"phonenumber": user.phone, "password": OTHER_PASSWORD}),
+    )
+    .await
+    .assert_failure("password incorrect");
+    change(Some(&user.password)).await.assert_success();
+    assert_eq!(app.me(&user).await["username"], "改名");
+    app.login(&user.phone, OTHER_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn old_password_guesses_sent_at_once_are_judged_at_most_five_times() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let guess = |n: usize| {
+        let body = json!({"token": user.token, "password": OTHER_PASSWORD,
+                          "oldpassword": format!("{n:040}")});
+        app.post("/user/modify", body)
+    };
+    let replies = join_all((0..30).map(guess)).await;
+    let judged = replies
+        .iter()
+        .filter(|r| r.body["info"] == "password incorrect")
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.body["info"] == "request too frequent")
+        .count();
+    assert_eq!((judged, refused), (5, 25));
+    app.login(&user.phone, &user.password).await;
 }

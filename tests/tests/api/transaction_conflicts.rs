@@ -187,8 +187,8 @@ async fn a_fetchnew_that_fails_after_claiming_puts_the_claimed_messages_back() {
     .await;
     let adapters = adapters_over(endpoint).await;
     let page = foof_domain::message::Page {
-        after: None,
         limit: Some(100),
+        ..Default::default()
     };
     let outcome = adapters.messages().claim_new(UserId::new(5), page, 2000).await;
     assert!(

@@ -3,7 +3,7 @@
 
 use super::{InMemory, Tables};
 use crate::ids::{ItemId, MessageId, UserId};
-use crate::message::{Message, MessageKind, Page};
+use crate::message::{Message, MessageKind, Page, PageEnd};
 use crate::ports::{BackendResult, MessageRemoval, MessageStore, Written};
 use async_trait::async_trait;
 use std::ops::Bound;
@@ -68,9 +68,17 @@ impl MessageStore for InMemory {
 
     async fn fetch_all(&self, to: UserId, page: Page, now_ms: i64) -> BackendResult<Vec<Message>> {
         let mut tables = self.lock();
-        Ok(tables
-            .inbox(to, page)
-            .take(page_size(page))
+        let mut inbox: Vec<&mut Message> = tables.inbox(to, page).collect();
+        let size = page_size(page).min(inbox.len());
+        let window = match page.end {
+            PageEnd::Oldest => &mut inbox[..size],
+            PageEnd::Newest => {
+                let start = inbox.len() - size;
+                &mut inbox[start..]
+            }
+        };
+        Ok(window
+            .iter_mut()
             .map(|message| {
                 if message.fetched {
                     message.clone()
@@ -155,8 +163,8 @@ mod tests {
             let messages = world.messages();
             tokio::spawn(async move {
                 let page = Page {
-                    after: None,
                     limit: Some(7),
+                    ..Page::default()
                 };
                 let mut won = Vec::new();
                 loop {
@@ -191,6 +199,7 @@ mod tests {
         let page = |after: Option<i64>, limit| Page {
             after: after.map(MessageId::new),
             limit,
+            ..Page::default()
         };
         let first = messages.claim_new(ME, page(Some(1), Some(2)), 2).await.unwrap();
         assert_eq!(ids(&first), [2, 3]);
@@ -210,8 +219,8 @@ mod tests {
             .claim_new(
                 ME,
                 Page {
-                    after: None,
                     limit: Some(1),
+                    ..Page::default()
                 },
                 5,
             )
@@ -223,6 +232,25 @@ mod tests {
         assert_eq!(flags, [(true, 5), (false, 1000), (false, 1000)]);
         assert!(messages.claim_new(ME, Page::default(), 7).await.unwrap().is_empty());
         assert!(world.messages_to(ME).iter().all(|m| m.fetched));
+    }
+
+    #[tokio::test]
+    async fn a_page_from_the_newest_end_is_the_last_messages_in_id_order_and_only_they_are_marked() {
+        let world = world_with_inbox(5).await;
+        let messages = world.messages();
+        let newest = Page {
+            limit: Some(2),
+            end: PageEnd::Newest,
+            ..Page::default()
+        };
+        assert_eq!(ids(&messages.fetch_all(ME, newest, 3).await.unwrap()), [4, 5]);
+        let unfetched: Vec<i64> = world
+            .messages_to(ME)
+            .iter()
+            .filter(|m| !m.fetched)
+            .map(|m| m.id.get())
+            .collect();
+        assert_eq!(unfetched, [1, 2, 3], "older messages wait for fetchnew");
     }
 
     #[tokio::test]
