@@ -69,12 +69,8 @@ impl Search {
                 hits: Vec::new(),
             });
         }
-        let sequence = match corpus {
-            Corpus::Goods => "items",
-            Corpus::Users => "users",
-        };
-        let (postings, documents) = tokio::try_join!(self.index.postings(corpus, &terms), self.ids.issued(sequence))?;
-        let ranked = rank(documents, &postings);
+        let (postings, stats) = tokio::try_join!(self.index.postings(corpus, &terms), self.index.stats(corpus))?;
+        let ranked = rank(stats, &postings);
         let top: Vec<(i64, f64)> = ranked.iter().take(size).copied().collect();
         let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
         let mut sources = self.sources(corpus, &ids).await?;

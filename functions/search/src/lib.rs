@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::Search;
-use foof_domain::search::{Corpus, MAX_POSTINGS_PER_TERM};
+use foof_domain::search::{Corpus, MAX_HITS};
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
 use foof_shared::http::{Fields, PathText, path_id};
@@ -19,10 +19,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Hits returned when the request names no `size` (the real client never does), and the most
-/// it may name: as many as one term's postings, read in two BatchGetItems. The original asked
+/// it may name (read in two BatchGetItems). The original asked
 /// Elasticsearch for 4000, which here would let an anonymous caller cost 40 reads a query.
 pub const DEFAULT_SIZE: i64 = 100;
-pub const MAX_SIZE: i64 = MAX_POSTINGS_PER_TERM as i64;
+pub const MAX_SIZE: i64 = MAX_HITS as i64;
 
 type SearchState = State<Arc<Search>>;
 

@@ -110,13 +110,14 @@ impl DynamoItems {
     }
 
     /// Changes `sets` on the item as read in `current` (re-checked in the condition: owner, not
-    /// deleted, same title and note) and moves its postings to `new_terms`, in one transaction.
+    /// deleted, same title and note) and moves its postings to `new_terms` (`None`: it leaves the
+    /// index), in one transaction.
     /// `Ok(false)` when the item changed in between.
     async fn transact_indexed(
         &self,
         current: &Item,
         sets: &[(&str, AttributeValue)],
-        new_terms: &DocumentTerms,
+        new_terms: Option<&DocumentTerms>,
     ) -> BackendResult<bool> {
         let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(current.id.get()), sets);
         let update = Self::owned_and_live(update, current.owner, Some("title = :title AND note = :note"))
@@ -127,7 +128,7 @@ impl DynamoItems {
             &self.postings,
             Corpus::Goods,
             current.id.get(),
-            &item_terms(current),
+            Some(&item_terms(current)),
             new_terms,
         )?);
         Ok(transact(&self.client, writes).await?.is_none())
@@ -197,8 +198,8 @@ impl ItemStore for DynamoItems {
                 &self.postings,
                 Corpus::Goods,
                 id.get(),
-                &DocumentTerms::default(),
-                &terms,
+                None,
+                Some(&terms),
             )?);
             Ok(writes)
         };
@@ -255,7 +256,7 @@ impl ItemStore for DynamoItems {
             let title = details.title.as_deref().unwrap_or(&current.title);
             let note = details.note.as_deref().unwrap_or(&current.note);
             if self
-                .transact_indexed(&current, &sets, &document_terms(title, note))
+                .transact_indexed(&current, &sets, Some(&document_terms(title, note)))
                 .await?
             {
                 return Ok(OwnerWrite::Done);
@@ -281,7 +282,7 @@ impl ItemStore for DynamoItems {
             };
             let deleted = [("deleted", AttributeValue::Bool(true))];
             if self
-                .transact_indexed(&current, &deleted, &DocumentTerms::default())
+                .transact_indexed(&current, &deleted, None)
                 .await?
             {
                 return Ok(OwnerWrite::Done);

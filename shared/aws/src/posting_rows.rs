@@ -4,15 +4,34 @@
 //! as `"doc,p,s,len"`. A search reads only `f`: it parses hundreds of these rows, and the SDK's
 //! cost is per attribute, so the key's `doc` is repeated there rather than read a second time.
 //! Rows are written in the same transactions as the documents they describe.
+//!
+//! The same table holds each corpus's BM25 statistics, sharded so that writes to different
+//! documents rarely meet on one row: `term` = `#stats#g` or `#stats#u`, `doc` = the document id
+//! modulo [`STATS_SHARDS`], with `docs` (live documents) and `length` (their weighted lengths
+//! summed). Every write that adds, removes or resizes a document moves its shard in the same
+//! transaction. Terms never start with `#` (they are letters, digits and CJK characters).
 
 use super::attributes::{Row, borrowed_text, n, s};
 use super::errors::{Built, corrupt};
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use foof_domain::ports::BackendResult;
 use foof_domain::search::{Corpus, DocumentTerms, Posting, TermFrequency};
 
 /// The packed `"doc,p,s,len"` attribute: all a search reads of a row.
 pub(crate) const FIELDS: &str = "f";
+
+/// Rows per corpus that the statistics are spread over.
+pub(crate) const STATS_SHARDS: i64 = 16;
+/// The statistics rows' attributes: live documents, and their weighted lengths summed.
+pub(crate) const STATS_DOCUMENTS: &str = "docs";
+pub(crate) const STATS_LENGTH: &str = "length";
+
+pub(crate) fn stats_key(corpus: Corpus) -> &'static str {
+    match corpus {
+        Corpus::Goods => "#stats#g",
+        Corpus::Users => "#stats#u",
+    }
+}
 
 pub(crate) fn term_key(corpus: Corpus, term: &str) -> String {
     match corpus {
@@ -28,17 +47,20 @@ fn key(corpus: Corpus, term: &str, doc: i64) -> Row {
     ])
 }
 
-/// Writes that take a document's postings from `old` to `new` (either may be empty): a delete
-/// for every term that is gone, a put for every term that is new or counted differently.
+/// Writes that take a document's postings from `old` to `new` (`None`: the document does not
+/// exist on that side): a delete for every term that is gone, a put for every term that is new
+/// or counted differently, and the move of the corpus statistics.
 pub(crate) fn posting_changes(
     table: &str,
     corpus: Corpus,
     doc: i64,
-    old: &DocumentTerms,
-    new: &DocumentTerms,
+    old: Option<&DocumentTerms>,
+    new: Option<&DocumentTerms>,
 ) -> BackendResult<Vec<TransactWriteItem>> {
+    let none = DocumentTerms::default();
+    let (old_terms, new_terms) = (old.unwrap_or(&none), new.unwrap_or(&none));
     let mut writes = Vec::new();
-    for term in old.terms.keys().filter(|term| !new.terms.contains_key(*term)) {
+    for term in old_terms.terms.keys().filter(|term| !new_terms.terms.contains_key(*term)) {
         let delete = Delete::builder()
             .table_name(table)
             .set_key(Some(key(corpus, term, doc)))
@@ -46,9 +68,9 @@ pub(crate) fn posting_changes(
             .built()?;
         writes.push(TransactWriteItem::builder().delete(delete).build());
     }
-    let length_changed = old.length != new.length;
-    for (term, frequency) in &new.terms {
-        if !length_changed && old.terms.get(term) == Some(frequency) {
+    let length_changed = old_terms.length != new_terms.length;
+    for (term, frequency) in &new_terms.terms {
+        if !length_changed && old_terms.terms.get(term) == Some(frequency) {
             continue;
         }
         let mut row = key(corpus, term, doc);
@@ -56,13 +78,34 @@ pub(crate) fn posting_changes(
             FIELDS.to_owned(),
             s(format!(
                 "{doc},{},{},{}",
-                frequency.primary, frequency.secondary, new.length
+                frequency.primary, frequency.secondary, new_terms.length
             )),
         );
         let put = Put::builder().table_name(table).set_item(Some(row)).build().built()?;
         writes.push(TransactWriteItem::builder().put(put).build());
     }
+    let documents = i64::from(new.is_some()) - i64::from(old.is_some());
+    let length = i64::from(new_terms.length) - i64::from(old_terms.length);
+    if documents != 0 || length != 0 {
+        writes.push(stats_change(table, corpus, doc, documents, length)?);
+    }
     Ok(writes)
+}
+
+/// Moves the statistics shard of `doc` by `documents` and `length`.
+fn stats_change(table: &str, corpus: Corpus, doc: i64, documents: i64, length: i64) -> BackendResult<TransactWriteItem> {
+    let update = Update::builder()
+        .table_name(table)
+        .key("term", s(stats_key(corpus)))
+        .key("doc", n(doc.rem_euclid(STATS_SHARDS)))
+        .update_expression("ADD #docs :docs, #length :length")
+        .expression_attribute_names("#docs", STATS_DOCUMENTS)
+        .expression_attribute_names("#length", STATS_LENGTH)
+        .expression_attribute_values(":docs", n(documents))
+        .expression_attribute_values(":length", n(length))
+        .build()
+        .built()?;
+    Ok(TransactWriteItem::builder().update(update).build())
 }
 
 pub(crate) fn posting_from_row(row: &Row) -> BackendResult<Posting> {
@@ -87,11 +130,8 @@ mod tests {
     use foof_domain::search::document_terms;
 
     fn written_rows(doc: i64, terms: &DocumentTerms) -> Vec<Row> {
-        let writes = posting_changes("postings", Corpus::Goods, doc, &DocumentTerms::default(), terms).unwrap();
-        writes
-            .into_iter()
-            .map(|write| write.put.expect("a new document only puts").item)
-            .collect()
+        let writes = posting_changes("postings", Corpus::Goods, doc, None, Some(terms)).unwrap();
+        writes.into_iter().filter_map(|write| write.put).map(|put| put.item).collect()
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl DynamoUsers {
         current: &User,
         sets: &[(&str, AttributeValue)],
         ended_logins: Option<Kept>,
-        new_terms: &DocumentTerms,
+        new_terms: Option<&DocumentTerms>,
     ) -> BackendResult<bool> {
         let update = self
             .update(current.id, sets, ended_logins)
@@ -84,7 +84,7 @@ impl DynamoUsers {
             &self.postings,
             Corpus::Users,
             current.id.get(),
-            &user_terms(current),
+            Some(&user_terms(current)),
             new_terms,
         )?);
         Ok(transact(&self.client, writes).await?.is_none())
@@ -206,8 +206,8 @@ impl UserStore for DynamoUsers {
             &self.postings,
             Corpus::Users,
             user.id.get(),
-            &DocumentTerms::default(),
-            &user_terms(user),
+            None,
+            Some(&user_terms(user)),
         )?);
         Ok(match transact(&self.client, writes).await? {
             None => Written::Done,
@@ -240,7 +240,7 @@ impl UserStore for DynamoUsers {
                 let username = changes.username.as_deref().unwrap_or(&current.username);
                 let info = changes.info.as_deref().unwrap_or(&current.info);
                 if self
-                    .transact_indexed(&current, &sets, ended_logins, &document_terms(username, info))
+                    .transact_indexed(&current, &sets, ended_logins, Some(&document_terms(username, info)))
                     .await?
                 {
                     return Ok(Written::Done);

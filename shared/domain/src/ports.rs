@@ -5,7 +5,7 @@ use crate::codes::CodePolicy;
 use crate::ids::{FavoriteId, ItemId, MessageId, UserId};
 use crate::item::{Item, ItemDetails, Listing, Transition};
 use crate::message::{Message, Page};
-use crate::search::{Corpus, Posting};
+use crate::search::{Corpus, CorpusStats, Posting};
 use crate::user::{ProfileChanges, PublicProfile, User};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -64,8 +64,10 @@ pub trait IdAllocator: Send + Sync {
 
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
-    /// The postings of each term (terms without postings are absent).
+    /// Every posting of each term (terms without postings are absent).
     async fn postings(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, Vec<Posting>>>;
+    /// The corpus's live documents and their summed weighted length.
+    async fn stats(&self, corpus: Corpus) -> BackendResult<CorpusStats>;
 }
 
 #[async_trait]

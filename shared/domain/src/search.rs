@@ -16,11 +16,8 @@ pub const MAX_QUERY_TERMS: usize = 16;
 /// Characters of a query that are read at all: the rest is cut before any tokenizing, so a
 /// query's CPU cannot grow with the size of the request body.
 pub const MAX_QUERY_CHARS: usize = 256;
-/// Postings read per query term, newest documents first. A term found in more documents than
-/// this (a common character) weighs almost nothing in BM25, and reading all of its postings
-/// would make a query's cost grow with the catalogue; the newest listings are the ones a
-/// buyer wants anyway.
-pub const MAX_POSTINGS_PER_TERM: usize = 200;
+/// Hits one query may ask for (`size`): read in two BatchGetItems.
+pub const MAX_HITS: usize = 200;
 /// A term longer than this (in characters) is not indexed.
 const MAX_TERM_CHARS: usize = 32;
 /// Field weights: a title (or username) match counts more than a note (or info) match.
@@ -29,7 +26,25 @@ pub const SECONDARY_WEIGHT: f64 = 1.0;
 /// BM25 parameters, and the average weighted document length it normalises by.
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
+/// The average weighted length assumed while a corpus is empty.
 pub const AVERAGE_DOCUMENT_LENGTH: f64 = 40.0;
+
+/// What BM25 needs to know of a whole corpus: how many live documents it has, and their
+/// weighted lengths summed (for the average length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CorpusStats {
+    pub documents: i64,
+    pub total_length: i64,
+}
+
+impl CorpusStats {
+    pub fn average_length(&self) -> f64 {
+        match self.documents {
+            documents if documents > 0 && self.total_length > 0 => self.total_length as f64 / documents as f64,
+            _ => AVERAGE_DOCUMENT_LENGTH,
+        }
+    }
+}
 
 /// The two searchable collections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -154,23 +169,25 @@ pub struct Posting {
     pub length: u32,
 }
 
-/// BM25 over the weighted fields. `documents` is the corpus size; `postings` maps each query
-/// term to the documents containing it (the newest [`MAX_POSTINGS_PER_TERM`] of them, so a
-/// truncated list counts as that many documents and so weighs no more than any other term).
-/// Returns (document, score), best first, ties by id.
-pub fn rank(documents: i64, postings: &HashMap<String, Vec<Posting>>) -> Vec<(i64, f64)> {
-    let n = documents.max(1) as f64;
-    let mut scores: HashMap<i64, f64> = HashMap::new();
+/// BM25 over the weighted fields: `stats` describes the whole corpus, `postings` holds every
+/// posting of each query term. Returns (document, score), best first, ties by id.
+pub fn rank(stats: CorpusStats, postings: &HashMap<String, Vec<Posting>>) -> Vec<(i64, f64)> {
+    let largest_df = postings.values().map(Vec::len).max().unwrap_or(0) as f64;
+    // The statistics are kept beside the postings, not with them: never let a lagging count
+    // make a term look more common than the corpus.
+    let n = (stats.documents as f64).max(largest_df).max(1.0);
+    let average_length = stats.average_length();
+    let mut scores: HashMap<i64, f64> = HashMap::with_capacity(postings.values().map(Vec::len).sum());
     for list in postings.values() {
         let df = list.len() as f64;
         if df == 0.0 {
             continue;
         }
-        let idf = (1.0 + (n - df + 0.5).max(0.0) / (df + 0.5)).ln();
+        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         for posting in list {
             let tf = f64::from(posting.frequency.primary) * PRIMARY_WEIGHT
                 + f64::from(posting.frequency.secondary) * SECONDARY_WEIGHT;
-            let norm = K1 * (1.0 - B + B * f64::from(posting.length) / AVERAGE_DOCUMENT_LENGTH);
+            let norm = K1 * (1.0 - B + B * f64::from(posting.length) / average_length);
             *scores.entry(posting.doc).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
         }
     }
@@ -257,6 +274,13 @@ mod tests {
         assert!(many.iter().all(|t| t.chars().count() == 2));
     }
 
+    fn stats(documents: i64) -> CorpusStats {
+        CorpusStats {
+            documents,
+            total_length: documents * 30,
+        }
+    }
+
     #[test]
     fn bm25_ranks_title_matches_above_note_matches_and_rare_terms_higher() {
         let posting = |doc, primary, secondary| Posting {
@@ -265,16 +289,16 @@ mod tests {
             length: 30,
         };
         let postings = HashMap::from([("充电".to_owned(), vec![posting(1, 0, 1), posting(2, 1, 0)])]);
-        let ranked = rank(100, &postings);
+        let ranked = rank(stats(100), &postings);
         assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 1]);
         let postings = HashMap::from([
             ("common".to_owned(), (1..=50).map(|d| posting(d, 1, 0)).collect()),
             ("rare".to_owned(), vec![posting(7, 1, 0)]),
         ]);
-        let ranked = rank(100, &postings);
+        let ranked = rank(stats(100), &postings);
         assert_eq!(ranked[0].0, 7);
         assert!(ranked[0].1 > ranked[1].1);
-        assert!(rank(10, &HashMap::new()).is_empty());
+        assert!(rank(stats(10), &HashMap::new()).is_empty());
     }
 
     #[test]

@@ -4,33 +4,37 @@
 
 use super::InMemory;
 use crate::ports::{BackendResult, SearchIndex};
-use crate::search::{Corpus, DocumentTerms, MAX_POSTINGS_PER_TERM, Posting, document_terms};
+use crate::search::{Corpus, CorpusStats, DocumentTerms, Posting, document_terms};
 use async_trait::async_trait;
 use std::collections::HashMap;
 
+impl InMemory {
+    /// Every searchable document of `corpus` with its terms, newest first.
+    fn documents(&self, corpus: Corpus) -> Vec<(i64, DocumentTerms)> {
+        let tables = self.lock();
+        match corpus {
+            Corpus::Goods => tables
+                .items
+                .values()
+                .rev()
+                .filter(|item| !item.deleted)
+                .map(|item| (item.id.get(), document_terms(&item.title, &item.note)))
+                .collect(),
+            Corpus::Users => tables
+                .users
+                .values()
+                .rev()
+                .map(|user| (user.id.get(), document_terms(&user.username, &user.info)))
+                .collect(),
+        }
+    }
+}
+
 #[async_trait]
 impl SearchIndex for InMemory {
-    /// Each term's postings newest document (largest id) first, at most
-    /// [`MAX_POSTINGS_PER_TERM`], as the adapter's descending, limited Query reads them.
+    /// Each term's postings, newest document (largest id) first.
     async fn postings(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, Vec<Posting>>> {
-        let documents: Vec<(i64, DocumentTerms)> = {
-            let tables = self.lock();
-            match corpus {
-                Corpus::Goods => tables
-                    .items
-                    .values()
-                    .rev()
-                    .filter(|item| !item.deleted)
-                    .map(|item| (item.id.get(), document_terms(&item.title, &item.note)))
-                    .collect(),
-                Corpus::Users => tables
-                    .users
-                    .values()
-                    .rev()
-                    .map(|user| (user.id.get(), document_terms(&user.username, &user.info)))
-                    .collect(),
-            }
-        };
+        let documents = self.documents(corpus);
         let mut found = HashMap::new();
         for term in terms {
             let list: Vec<Posting> = documents
@@ -42,13 +46,20 @@ impl SearchIndex for InMemory {
                         length: document.length,
                     })
                 })
-                .take(MAX_POSTINGS_PER_TERM)
                 .collect();
             if !list.is_empty() {
                 found.insert(term.clone(), list);
             }
         }
         Ok(found)
+    }
+
+    async fn stats(&self, corpus: Corpus) -> BackendResult<CorpusStats> {
+        let documents = self.documents(corpus);
+        Ok(CorpusStats {
+            documents: documents.len() as i64,
+            total_length: documents.iter().map(|(_, terms)| i64::from(terms.length)).sum(),
+        })
     }
 }
 
@@ -130,17 +141,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_common_term_reads_only_the_newest_postings() {
+    async fn stats_count_live_documents_and_their_lengths() {
         let world = world(1);
-        for _ in 0..MAX_POSTINGS_PER_TERM + 5 {
-            world.items().create(&draft(1, "书", "书", Sold::OnSale)).await.unwrap();
+        for title in ["书", "台灯"] {
+            world.items().create(&draft(1, title, "桃园", Sold::OnSale)).await.unwrap();
         }
-        let found = world.search().postings(Corpus::Goods, &terms(&["书"])).await.unwrap();
-        let newest = (MAX_POSTINGS_PER_TERM + 5) as i64;
-        assert_eq!(found["书"].len(), MAX_POSTINGS_PER_TERM);
+        world.items().mark_deleted(ItemId::new(1), UserId::new(1)).await.unwrap();
         assert_eq!(
-            (found["书"][0].doc, found["书"][MAX_POSTINGS_PER_TERM - 1].doc),
-            (newest, 6)
+            world.search().stats(Corpus::Goods).await.unwrap(),
+            CorpusStats {
+                documents: 1,
+                total_length: i64::from(document_terms("台灯", "桃园").length)
+            }
         );
     }
 }
