@@ -281,10 +281,7 @@ impl ItemStore for DynamoItems {
                 Err(refusal) => return Ok(refusal),
             };
             let deleted = [("deleted", AttributeValue::Bool(true))];
-            if self
-                .transact_indexed(&current, &deleted, None)
-                .await?
-            {
+            if self.transact_indexed(&current, &deleted, None).await? {
                 return Ok(OwnerWrite::Done);
             }
         }

@@ -60,7 +60,11 @@ pub(crate) fn posting_changes(
     let none = DocumentTerms::default();
     let (old_terms, new_terms) = (old.unwrap_or(&none), new.unwrap_or(&none));
     let mut writes = Vec::new();
-    for term in old_terms.terms.keys().filter(|term| !new_terms.terms.contains_key(*term)) {
+    for term in old_terms
+        .terms
+        .keys()
+        .filter(|term| !new_terms.terms.contains_key(*term))
+    {
         let delete = Delete::builder()
             .table_name(table)
             .set_key(Some(key(corpus, term, doc)))
@@ -93,7 +97,13 @@ pub(crate) fn posting_changes(
 }
 
 /// Moves the statistics shard of `doc` by `documents` and `length`.
-fn stats_change(table: &str, corpus: Corpus, doc: i64, documents: i64, length: i64) -> BackendResult<TransactWriteItem> {
+fn stats_change(
+    table: &str,
+    corpus: Corpus,
+    doc: i64,
+    documents: i64,
+    length: i64,
+) -> BackendResult<TransactWriteItem> {
     let update = Update::builder()
         .table_name(table)
         .key("term", s(stats_key(corpus)))
@@ -131,7 +141,11 @@ mod tests {
 
     fn written_rows(doc: i64, terms: &DocumentTerms) -> Vec<Row> {
         let writes = posting_changes("postings", Corpus::Goods, doc, None, Some(terms)).unwrap();
-        writes.into_iter().filter_map(|write| write.put).map(|put| put.item).collect()
+        writes
+            .into_iter()
+            .filter_map(|write| write.put)
+            .map(|put| put.item)
+            .collect()
     }
 
     #[test]

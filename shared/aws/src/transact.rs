@@ -18,20 +18,33 @@ pub(crate) enum Cancelled {
     Conflict,
 }
 
+/// How long [`transact`] waits before each retry of a transaction that met another one.
+const CONFLICT_BACKOFF_MS: [u64; 3] = [10, 20, 40];
+
 /// Runs the writes as one transaction. `Ok(None)`: all applied; `Ok(Some(i))`: nothing applied
 /// because the condition of write `i` (the first such) did not hold.
+///
+/// A transaction that met another one on a shared row (the search statistics shards are shared
+/// by unrelated documents) had nothing applied, so it is sent again, conditions and all, after
+/// a short wait; only a conflict that outlasts the waits reaches the caller.
 pub(crate) async fn transact(
     client: &aws_sdk_dynamodb::Client,
     writes: Vec<TransactWriteItem>,
 ) -> BackendResult<Option<usize>> {
-    match try_transact(client, writes).await? {
-        Ok(()) => Ok(None),
-        Err(Cancelled::Condition { index, .. }) => Ok(Some(index)),
-        Err(Cancelled::Conflict) => Err(conflicted()),
+    for wait_ms in CONFLICT_BACKOFF_MS.into_iter().map(Some).chain([None]) {
+        match try_transact(client, writes.clone()).await? {
+            Ok(()) => return Ok(None),
+            Err(Cancelled::Condition { index, .. }) => return Ok(Some(index)),
+            Err(Cancelled::Conflict) => match wait_ms {
+                Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+                None => break,
+            },
+        }
     }
+    Err(conflicted())
 }
 
-/// A conflict nobody retries: the caller answers 503 like any other backend failure.
+/// A conflict that outlasted the retries: the caller answers 503 like any other backend failure.
 pub(crate) fn conflicted() -> BackendError {
     BackendError::Unavailable("the transaction conflicted with another one".to_owned())
 }

@@ -14,6 +14,7 @@ mod item_ids;
 mod items;
 mod logs;
 mod search;
+mod search_reference;
 mod sessions;
 mod trades;
 mod transaction_conflicts;

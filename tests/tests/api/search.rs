@@ -1,8 +1,8 @@
 //! /item/search and /recommend/{uuid} over HTTP against the emulators. Every test writes words
 //! of its own (a random tag) so it finds only its own documents in the shared tables.
 
-use futures_util::future::join_all;
 use foof_tests::{TestApp, TestUser, unique_phone};
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 /// A word no other test (or earlier run) uses: letters only, so it stays one token.
@@ -272,14 +272,22 @@ async fn an_old_full_match_outranks_hundreds_of_newer_partial_matches() {
     let t = tag();
     for (full, partial_a, partial_b, query) in [
         ("罗技 无线鼠标 静音", "无线耳机 降噪", "游戏鼠标垫 加厚", "无线 鼠标"),
-        ("logitech mouse silent", "logitech keyboard", "gaming mouse pad", "logitech mouse"),
+        (
+            "logitech mouse silent",
+            "logitech keyboard",
+            "gaming mouse pad",
+            "logitech mouse",
+        ),
     ] {
         let old = add(&app, &user, &format!("{full} {t}"), "自提").await;
         add_many(&app, &user, &format!("{partial_a} {t}"), 210).await;
         add_many(&app, &user, &format!("{partial_b} {t}"), 210).await;
         let reply = search(&app, "good", &format!("{query} {t}")).await;
         assert_eq!(ids(&reply)[0], old, "{query}: {reply}");
-        assert!(reply["hits"]["total"].as_u64().unwrap() >= 421, "{query}: every match counted");
+        assert!(
+            reply["hits"]["total"].as_u64().unwrap() >= 421,
+            "{query}: every match counted"
+        );
     }
 }
 

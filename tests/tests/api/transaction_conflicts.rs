@@ -203,3 +203,59 @@ async fn a_fetchnew_that_fails_after_claiming_puts_the_claimed_messages_back() {
         "the claimed message is made pending again: {release}"
     );
 }
+
+/// Item 7 of user 1, as DynamoDB's GetItem returns it.
+fn stored_item() -> Value {
+    json!({"Item": {"itemid": {"N": "7"}, "uuid": {"N": "1"}, "title": {"S": "自行车"}, "type": {"N": "1"},
+                    "price": {"N": "50"}, "imgurl": {"S": "image/itemdefault.jpg"}, "depreciatione": {"N": "80"},
+                    "note": {"S": "n"}, "sold": {"N": "1"}, "deleted": {"BOOL": false}}})
+}
+
+fn cancelled_by_conflict() -> Value {
+    json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]",
+        "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}],
+    })
+}
+
+/// Unrelated items share a search-statistics shard, so their edits can meet on it: nothing of
+/// the cancelled transaction was applied, and it is sent again.
+#[tokio::test]
+async fn a_delete_that_meets_another_transaction_is_sent_again() {
+    let (endpoint, script) = scripted_dynamodb(vec![
+        ("GetItem", 200, stored_item()),
+        ("TransactWriteItems", 400, cancelled_by_conflict()),
+        ("TransactWriteItems", 400, cancelled_by_conflict()),
+        ("TransactWriteItems", 200, json!({})),
+    ])
+    .await;
+    let adapters = adapters_over(endpoint).await;
+    let outcome = adapters.items().mark_deleted(ItemId::new(7), UserId::new(1)).await;
+    assert!(
+        matches!(outcome, Ok(foof_domain::ports::OwnerWrite::Done)),
+        "{outcome:?}"
+    );
+    let writes = |body: &str| serde_json::from_str::<Value>(body).unwrap()["TransactItems"].clone();
+    let bodies = script.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 4);
+    assert_eq!(
+        writes(&bodies[1]),
+        writes(&bodies[3]),
+        "the same transaction, conditions and all"
+    );
+}
+
+#[tokio::test]
+async fn a_delete_that_keeps_meeting_other_transactions_gives_up() {
+    let mut steps = vec![("GetItem", 200, stored_item())];
+    steps.extend(std::iter::repeat_n(
+        ("TransactWriteItems", 400, cancelled_by_conflict()),
+        4,
+    ));
+    let (endpoint, script) = scripted_dynamodb(steps).await;
+    let adapters = adapters_over(endpoint).await;
+    let outcome = adapters.items().mark_deleted(ItemId::new(7), UserId::new(1)).await;
+    assert!(matches!(outcome, Err(BackendError::Unavailable(_))), "{outcome:?}");
+    assert_eq!(script.received.lock().unwrap().len(), 5, "the first try and 3 more");
+}

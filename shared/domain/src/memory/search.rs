@@ -144,9 +144,17 @@ mod tests {
     async fn stats_count_live_documents_and_their_lengths() {
         let world = world(1);
         for title in ["书", "台灯"] {
-            world.items().create(&draft(1, title, "桃园", Sold::OnSale)).await.unwrap();
+            world
+                .items()
+                .create(&draft(1, title, "桃园", Sold::OnSale))
+                .await
+                .unwrap();
         }
-        world.items().mark_deleted(ItemId::new(1), UserId::new(1)).await.unwrap();
+        world
+            .items()
+            .mark_deleted(ItemId::new(1), UserId::new(1))
+            .await
+            .unwrap();
         assert_eq!(
             world.search().stats(Corpus::Goods).await.unwrap(),
             CorpusStats {
