@@ -7,8 +7,8 @@ use crate::http::Sessions;
 use foof_aws::{self as aws, AwsClients};
 use foof_domain::clock::{Clock, SystemClock};
 use foof_domain::ports::{
-    CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, RateLimiter, SearchIndex,
-    SmsSender, UserStore,
+    CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, PostingCompactor, RateLimiter,
+    SearchIndex, SmsSender, UserStore,
 };
 use foof_domain::tokens::TokenService;
 use std::sync::Arc;
@@ -134,6 +134,14 @@ impl Adapters {
         Arc::new(aws::DynamoSearchIndex::new(
             self.clients.dynamodb.clone(),
             &self.config.tables,
+        ))
+    }
+
+    pub fn compactor(&self) -> Arc<dyn PostingCompactor> {
+        Arc::new(aws::DynamoCompactor::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+            self.config.compact_at_deltas,
         ))
     }
 

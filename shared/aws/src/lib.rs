@@ -7,6 +7,7 @@
 
 // Adapters.
 mod codes;
+mod compaction;
 mod favorites;
 mod ids;
 mod items;
@@ -33,6 +34,7 @@ mod transact;
 mod update;
 
 pub use codes::DynamoCodes;
+pub use compaction::DynamoCompactor;
 pub use favorites::DynamoFavorites;
 pub use ids::DynamoIds;
 pub use items::DynamoItems;

@@ -1,9 +1,15 @@
-//! The inverted index in DynamoDB: `{prefix}-postings`, one row per (term, document), keyed by
-//! `term` = `g#<term>` (goods) or `u#<term>` (users) and `doc`, holding in `f` the document,
-//! the term's frequency in the primary and secondary field and the document's weighted length
-//! as `"doc,p,s,len"`. A search reads only `f`: it parses hundreds of these rows, and the SDK's
-//! cost is per attribute, so the key's `doc` is repeated there rather than read a second time.
-//! Rows are written in the same transactions as the documents they describe.
+//! The inverted index in DynamoDB: `{prefix}-postings`, partitioned by `term` = `g#<term>`
+//! (goods) or `u#<term>` (users). A partition holds three kinds of row, told apart by `doc`:
+//!
+//! - `doc` > 0, a *delta*: that document's posting of the term, in `f` as
+//!   `"doc,primary tf,secondary tf,weighted length"` (both frequencies 0: a tombstone, the
+//!   document lost the term). Written in the same transaction as the document. A search reads
+//!   only `f`: the SDK's cost is per attribute, so the key's `doc` is repeated there.
+//! - `doc` < 0, a *block*: the packed postings of documents `block × BLOCK_SPAN ..` (see
+//!   `foof_domain::search::blocks`), `doc` = -1 - block, in `b`, with a version `v` and the
+//!   count `n`. Written only by the compactor (`compaction.rs`), which folds deltas into them.
+//! - `doc` = 0, the *head*: `n`, the postings packed in all blocks, which tells how rare a term
+//!   is without reading its postings.
 //!
 //! The same table holds each corpus's BM25 statistics, sharded so that writes to different
 //! documents rarely meet on one row: `term` = `#stats#g` or `#stats#u`, `doc` = the document id
@@ -13,12 +19,23 @@
 
 use super::attributes::{Row, borrowed_text, n, s};
 use super::errors::{Built, corrupt};
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
-use foof_domain::ports::BackendResult;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use foof_domain::ports::{BackendError, BackendResult};
 use foof_domain::search::{Corpus, DocumentTerms, Posting, TermFrequency};
 
-/// The packed `"doc,p,s,len"` attribute: all a search reads of a row.
+/// A delta's packed `"doc,p,s,len"` attribute: all a search reads of it.
 pub(crate) const FIELDS: &str = "f";
+/// A block's packed postings, its version, and (on blocks and the head) a posting count.
+pub(crate) const BLOCK: &str = "b";
+pub(crate) const BLOCK_VERSION: &str = "v";
+pub(crate) const POSTING_COUNT: &str = "n";
+/// The head row's `doc`.
+pub(crate) const HEAD_DOC: i64 = 0;
+
+/// The `doc` key of block `block`.
+pub(crate) fn block_doc(block: i64) -> i64 {
+    -1 - block
+}
 
 /// Rows per corpus that the statistics are spread over.
 pub(crate) const STATS_SHARDS: i64 = 16;
@@ -41,15 +58,22 @@ pub(crate) fn term_key(corpus: Corpus, term: &str) -> String {
 }
 
 fn key(corpus: Corpus, term: &str, doc: i64) -> Row {
-    Row::from([
-        ("term".to_owned(), s(term_key(corpus, term))),
-        ("doc".to_owned(), n(doc)),
-    ])
+    row_key(term_key(corpus, term), doc)
+}
+
+pub(crate) fn row_key(term_key: String, doc: i64) -> Row {
+    Row::from([("term".to_owned(), s(term_key)), ("doc".to_owned(), n(doc))])
+}
+
+/// The `f` attribute of a delta.
+pub(crate) fn delta_fields(doc: i64, frequency: TermFrequency, length: u32) -> String {
+    format!("{doc},{},{},{length}", frequency.primary, frequency.secondary)
 }
 
 /// Writes that take a document's postings from `old` to `new` (`None`: the document does not
-/// exist on that side): a delete for every term that is gone, a put for every term that is new
-/// or counted differently, and the move of the corpus statistics.
+/// exist on that side): a tombstone for every term that is gone (its posting may be packed in a
+/// block, which only the compactor rewrites), a delta for every term that is new or counted
+/// differently, and the move of the corpus statistics.
 pub(crate) fn posting_changes(
     table: &str,
     corpus: Corpus,
@@ -60,33 +84,25 @@ pub(crate) fn posting_changes(
     let none = DocumentTerms::default();
     let (old_terms, new_terms) = (old.unwrap_or(&none), new.unwrap_or(&none));
     let mut writes = Vec::new();
+    let put_delta = |term: &str, fields: String| {
+        let mut row = key(corpus, term, doc);
+        row.insert(FIELDS.to_owned(), s(fields));
+        let put = Put::builder().table_name(table).set_item(Some(row)).build().built()?;
+        Ok::<_, BackendError>(TransactWriteItem::builder().put(put).build())
+    };
     for term in old_terms
         .terms
         .keys()
         .filter(|term| !new_terms.terms.contains_key(*term))
     {
-        let delete = Delete::builder()
-            .table_name(table)
-            .set_key(Some(key(corpus, term, doc)))
-            .build()
-            .built()?;
-        writes.push(TransactWriteItem::builder().delete(delete).build());
+        writes.push(put_delta(term, delta_fields(doc, TermFrequency::default(), 0))?);
     }
     let length_changed = old_terms.length != new_terms.length;
     for (term, frequency) in &new_terms.terms {
         if !length_changed && old_terms.terms.get(term) == Some(frequency) {
             continue;
         }
-        let mut row = key(corpus, term, doc);
-        row.insert(
-            FIELDS.to_owned(),
-            s(format!(
-                "{doc},{},{},{}",
-                frequency.primary, frequency.secondary, new_terms.length
-            )),
-        );
-        let put = Put::builder().table_name(table).set_item(Some(row)).build().built()?;
-        writes.push(TransactWriteItem::builder().put(put).build());
+        writes.push(put_delta(term, delta_fields(doc, *frequency, new_terms.length))?);
     }
     let documents = i64::from(new.is_some()) - i64::from(old.is_some());
     let length = i64::from(new_terms.length) - i64::from(old_terms.length);

@@ -4,11 +4,14 @@
 //! as the documents they describe.
 
 use super::attributes::{optional_number, s};
-use super::posting_rows::{FIELDS, STATS_DOCUMENTS, STATS_LENGTH, posting_from_row, stats_key, term_key};
+use super::errors::corrupt;
+use super::posting_rows::{BLOCK, FIELDS, STATS_DOCUMENTS, STATS_LENGTH, posting_from_row, stats_key, term_key};
 use super::query::query_all;
 use crate::Tables;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use foof_domain::ports::{BackendError, BackendResult, SearchIndex};
+use foof_domain::search::blocks::{decode_into, is_tombstone, overlay};
 use foof_domain::search::{Corpus, CorpusStats, Posting};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
@@ -26,7 +29,8 @@ impl DynamoSearchIndex {
         }
     }
 
-    /// Every posting of `term` (one Query, paged by DynamoDB past 1 MB).
+    /// Every posting of `term`: its blocks with its deltas laid over them (one Query, paged by
+    /// DynamoDB past 1 MB).
     async fn term_postings(&self, corpus: Corpus, term: &str) -> BackendResult<Vec<Posting>> {
         let query = self
             .client
@@ -34,9 +38,30 @@ impl DynamoSearchIndex {
             .table_name(&self.table)
             .key_condition_expression("term = :term")
             .expression_attribute_values(":term", s(term_key(corpus, term)))
-            .projection_expression(FIELDS)
+            .projection_expression("#f, #b")
+            .expression_attribute_names("#f", FIELDS)
+            .expression_attribute_names("#b", BLOCK)
             .consistent_read(true);
-        query_all(query).await?.iter().map(posting_from_row).collect()
+        let rows = query_all(query).await?;
+        // Rows arrive in `doc` order: blocks (the last block first), the head, then deltas.
+        let mut blocks = Vec::new();
+        let mut deltas = Vec::new();
+        for row in &rows {
+            match row.get(BLOCK) {
+                Some(AttributeValue::B(packed)) => blocks.push(packed.as_ref()),
+                _ if row.contains_key(FIELDS) => deltas.push(posting_from_row(row)?),
+                _ => {}
+            }
+        }
+        if blocks.is_empty() {
+            deltas.retain(|delta| !is_tombstone(delta));
+            return Ok(deltas);
+        }
+        let mut packed = Vec::new();
+        for block in blocks.into_iter().rev() {
+            decode_into(block, &mut packed).map_err(|error| corrupt(format!("{term}: {error}")))?;
+        }
+        Ok(overlay(&packed, &deltas))
     }
 }
 

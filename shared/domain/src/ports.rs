@@ -70,6 +70,22 @@ pub trait SearchIndex: Send + Sync {
     async fn stats(&self, corpus: Corpus) -> BackendResult<CorpusStats>;
 }
 
+/// What compacting one term did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folded {
+    /// Fewer deltas waited than the threshold: left for a later pass.
+    Left { deltas: usize },
+    /// The deltas were folded into the term's blocks, which now hold `postings`.
+    Packed { deltas: usize, postings: usize },
+}
+
+/// Folds the postings written since the last pass into a term's packed blocks.
+#[async_trait]
+pub trait PostingCompactor: Send + Sync {
+    /// `term_key` names the term as the index's change feed does (corpus and term together).
+    async fn compact(&self, term_key: &str) -> BackendResult<Folded>;
+}
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
     async fn get(&self, user: UserId) -> BackendResult<Option<User>>;

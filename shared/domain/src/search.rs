@@ -6,6 +6,8 @@
 //! a CJK run yields every character and every adjacent pair (bigram), so `小米`, `充电宝` and
 //! `小米充电宝` all find `九成新 小米充电宝`.
 
+pub mod blocks;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Distinct terms kept per document: the document and its postings are written in one

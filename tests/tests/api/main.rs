@@ -5,6 +5,7 @@
 
 mod abuse;
 mod chats;
+mod compaction;
 mod contract;
 mod faults;
 mod favorites;
