@@ -48,6 +48,9 @@ def table_requests(template):
         }
         if "GlobalSecondaryIndexes" in props:
             create["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in props:
+            view = props["StreamSpecification"]["StreamViewType"]
+            create["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
         ttl = props.get("TimeToLiveSpecification")
         yield logical_id, create, ttl
 

@@ -1,4 +1,7 @@
-//! Every function's router on one port, as API Gateway would route them.
+//! Every function's router on one port, as API Gateway would route them, and the compactor
+//! fed by the postings table's stream, as the stream's event source mapping would run it.
+
+pub mod compaction;
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;

@@ -15,6 +15,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000);
     let adapters = Adapters::from_env(LoginTokens::Verified).await?;
+    let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(adapters.sdk_config());
+    streams.set_endpoint_url(dynamodb_endpoint());
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(streams.build());
+    let postings = adapters.config().tables.name("postings");
+    tokio::spawn(foof_devserver::compaction::follow(
+        streams,
+        postings,
+        adapters.compactor(),
+    ));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     tracing::info!(port, "FOOF dev server listening");
     axum::serve(
@@ -26,4 +35,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
+}
+
+/// The stream is DynamoDB Local's: the same endpoint as DynamoDB, not the other emulator.
+fn dynamodb_endpoint() -> Option<String> {
+    [
+        "EMULATOR_DYNAMODB_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
 }

@@ -73,6 +73,12 @@ impl Adapters {
         &self.config
     }
 
+    /// Region, credentials and HTTP client, for local tooling that needs a client of another
+    /// service (the dev server's stream reader).
+    pub fn sdk_config(&self) -> &aws::SdkConfig {
+        &self.clients.sdk_config
+    }
+
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.clock.clone()
     }

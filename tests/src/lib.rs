@@ -106,6 +106,11 @@ pub fn emulator_endpoint() -> String {
     )
 }
 
+/// DynamoDB's emulator (DynamoDB Local, or LocalStack, which serves every service).
+pub fn emulator_dynamodb_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| emulator_endpoint())
+}
+
 /// A Chinese mobile number no other test (or earlier run) has used.
 pub fn unique_phone() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);

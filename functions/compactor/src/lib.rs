@@ -25,9 +25,9 @@ pub struct Pass {
 /// Folds every term the records name. A failure fails the pass, so that the stream hands the
 /// batch over again; folding is idempotent, so terms already folded cost one read the second time.
 pub async fn compact(compactor: &dyn PostingCompactor, records: &[StreamRecord]) -> Result<Pass, BackendError> {
-    let terms = event::changed_terms(records);
+    let terms: Vec<String> = event::changed_terms(records).into_iter().map(str::to_owned).collect();
     let outcomes: Vec<Result<Folded, BackendError>> = futures_util::stream::iter(terms)
-        .map(|term| compactor.compact(term))
+        .map(|term| async move { compactor.compact(&term).await })
         .buffer_unordered(CONCURRENT_FOLDS)
         .collect()
         .await;

@@ -48,9 +48,10 @@ pub use postings::DynamoSearchIndex;
 pub use sms::SnsSms;
 pub use users::DynamoUsers;
 
+use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
 use std::time::Duration;
 
 /// Per attempt: connect within 1 s, answer within 2 s; at most 2 attempts within 5 s in all.

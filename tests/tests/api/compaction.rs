@@ -197,3 +197,42 @@ async fn folds_racing_with_adds_edits_and_deletes_lose_nothing() {
         Some(expected.len() as u64)
     );
 }
+
+/// `make run` packs postings as the deployed stack does: the dev server follows the postings
+/// table's stream and hands the changed terms to the compactor.
+#[tokio::test]
+async fn the_dev_servers_stream_reader_packs_new_postings() {
+    let (app, adapters) = (TestApp::spawn().await, adapters().await);
+    let mut config = Config::from_env().unwrap();
+    // Observes without folding: no term ever has this many deltas.
+    config.compact_at_deltas = usize::MAX;
+    let observer = Adapters::from_config(config, Arc::new(SystemClock))
+        .await
+        .unwrap()
+        .compactor();
+    let user = app.register().await;
+    let t = tag();
+    for _ in 0..3 {
+        add(&app, &user, &t).await;
+    }
+    let key = format!("g#{t}");
+    assert_eq!(observer.compact(&key).await.unwrap(), Folded::Left { deltas: 3 });
+    let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(adapters.sdk_config());
+    streams.set_endpoint_url(Some(foof_tests::emulator_dynamodb_endpoint()));
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(streams.build());
+    let table = adapters.config().tables.name("postings");
+    let reader = tokio::spawn(foof_devserver::compaction::follow(streams, table, adapters.compactor()));
+    let mut waiting = 3;
+    for _ in 0..120 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if let Folded::Left { deltas } = observer.compact(&key).await.unwrap() {
+            waiting = deltas;
+        }
+        if waiting == 0 {
+            break;
+        }
+    }
+    reader.abort();
+    assert_eq!(waiting, 0, "the stream reader folded the term's deltas");
+    assert_eq!(search(&app, &t).await["hits"]["total"].as_u64(), Some(3));
+}

@@ -1,0 +1,117 @@
+//! The postings table's stream, read from DynamoDB Local as Lambda's event source mapping reads
+//! it on AWS, and handed to the compactor in batches: under `make run` postings are packed as
+//! in the deployed stack. Every shard is read from its oldest record (folding is idempotent).
+
+use aws_sdk_dynamodbstreams::Client;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use foof_compactor::{StreamRecord, compact};
+use foof_domain::ports::PostingCompactor;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the stream is read: Lambda's batching window is longer; this keeps `make run`'s
+/// searches packed within a second or two.
+const POLL: Duration = Duration::from_secs(1);
+/// Records per read, as the deployed batch size.
+const BATCH: i32 = 1000;
+
+/// A stream record in the shape Lambda delivers (the compactor reads only its keys).
+fn as_event_record(record: &Record) -> Option<StreamRecord> {
+    let keys = record.dynamodb()?.keys()?;
+    let key = |name: &str| match keys.get(name)? {
+        AttributeValue::S(text) => Some(json!({"S": text})),
+        AttributeValue::N(number) => Some(json!({"N": number})),
+        _ => None,
+    };
+    let shape: Value = json!({
+        "eventName": record.event_name()?.as_str(),
+        "dynamodb": {"Keys": {"term": key("term")?, "doc": key("doc")?}},
+    });
+    serde_json::from_value(shape).ok()
+}
+
+fn described(error: impl std::error::Error) -> String {
+    aws_sdk_dynamodbstreams::error::DisplayErrorContext(error).to_string()
+}
+
+/// Follows the table's stream until the process ends; returns at once if it has none.
+pub async fn follow(streams: Client, table: String, compactor: Arc<dyn PostingCompactor>) {
+    let arn = match streams.list_streams().table_name(&table).send().await {
+        Ok(listed) => listed.streams().first().and_then(|s| s.stream_arn()).map(str::to_owned),
+        Err(error) => {
+            tracing::warn!(%table, error = described(error), "no stream to compact from");
+            None
+        }
+    };
+    let Some(arn) = arn else {
+        tracing::warn!(%table, "the postings table has no stream: postings stay unpacked (run the bootstrap again)");
+        return;
+    };
+    let mut iterators: HashMap<String, String> = HashMap::new();
+    let mut finished: HashSet<String> = HashSet::new();
+    loop {
+        if let Err(error) = pass(&streams, &arn, &mut iterators, &mut finished, compactor.as_ref()).await {
+            tracing::warn!(%error, "a compaction pass failed; the next one reads the same records");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Reads every open shard once and folds what it names.
+async fn pass(
+    streams: &Client,
+    arn: &str,
+    iterators: &mut HashMap<String, String>,
+    finished: &mut HashSet<String>,
+    compactor: &dyn PostingCompactor,
+) -> Result<(), String> {
+    let description = streams
+        .describe_stream()
+        .stream_arn(arn)
+        .send()
+        .await
+        .map_err(described)?;
+    for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
+        let Some(id) = shard.shard_id() else { continue };
+        if iterators.contains_key(id) || finished.contains(id) {
+            continue;
+        }
+        let iterator = streams
+            .get_shard_iterator()
+            .stream_arn(arn)
+            .shard_id(id)
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .map_err(described)?;
+        if let Some(iterator) = iterator.shard_iterator() {
+            iterators.insert(id.to_owned(), iterator.to_owned());
+        }
+    }
+    for (shard, iterator) in iterators.clone() {
+        let read = streams
+            .get_records()
+            .shard_iterator(&iterator)
+            .limit(BATCH)
+            .send()
+            .await
+            .map_err(described)?;
+        let records: Vec<StreamRecord> = read.records().iter().filter_map(as_event_record).collect();
+        if !records.is_empty() {
+            let done = compact(compactor, &records).await.map_err(|e| e.to_string())?;
+            tracing::debug!(packed = done.packed, left = done.left, "compaction pass");
+        }
+        match read.next_shard_iterator() {
+            Some(next) => {
+                iterators.insert(shard, next.to_owned());
+            }
+            None => {
+                iterators.remove(&shard);
+                finished.insert(shard);
+            }
+        }
+    }
+    Ok(())
+}
