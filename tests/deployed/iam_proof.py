@@ -37,9 +37,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfn_yaml  # noqa: E402  localstack/cfn_yaml.py: template.yaml with its short-form tags
 
 ACCOUNT, REGION, PARTITION, URL_SUFFIX = "123456789012", "us-east-1", "aws", "amazonaws.com"
-BASIC_EXECUTION_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-BASIC_EXECUTION_ROLE_NAME = re.compile(r"arn:aws[\w-]*:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-BASIC_EXECUTION_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+LOGGING_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+# The AWS managed policies SAM attaches here, with what they allow (on every resource): logging
+# for every function, and reading DynamoDB streams for a function a stream invokes.
+MANAGED_POLICIES = {
+    "AWSLambdaBasicExecutionRole": LOGGING_ACTIONS,
+    "AWSLambdaDynamoDBExecutionRole": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                       "dynamodb:ListStreams", *LOGGING_ACTIONS],
+}
+MANAGED_POLICY_ARN = re.compile(r"arn:aws[\w-]*:iam::aws:policy/service-role/(\w+)")
 # sam build uploads local code; the transform only needs an S3 URI to be there.
 PLACEHOLDER_ARTIFACT = "s3://iam-proof-placeholder/artifact.zip"
 ARTIFACT_PROPERTIES = ("CodeUri", "ContentUri", "DefinitionUri")
@@ -84,11 +90,11 @@ def parameter_values(template, overrides):
     return values
 
 
-class _BasicExecutionPolicies:
-    """SAM's managed-policy loader without AWS: the only managed policy SAM adds here."""
+class _ManagedPolicies:
+    """SAM's managed-policy loader without AWS: the managed policies SAM adds here."""
 
     def load(self):
-        return {"AWSLambdaBasicExecutionRole": BASIC_EXECUTION_ROLE}
+        return {name: f"arn:aws:iam::aws:policy/service-role/{name}" for name in MANAGED_POLICIES}
 
 
 def transformed_template(template, parameters):
@@ -104,7 +110,7 @@ def transformed_template(template, parameters):
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     logging.getLogger("samtranslator.metrics").setLevel(logging.ERROR)  # "unpublished metrics": SAM's own
     try:
-        return transform(template, dict(parameters), _BasicExecutionPolicies())
+        return transform(template, dict(parameters), _ManagedPolicies())
     except Exception as error:  # samtranslator raises many kinds; all mean "no proof"
         raise ProofError(f"SAM transform failed: {error}") from error
 
@@ -308,12 +314,13 @@ def role_statements(template, resolver, function):
         managed = resolver.resolve(properties.get("ManagedPolicyArns", []))
     except ProofError as error:
         raise ProofError(f"{role_id}: {error}") from error
-    unknown = [arn for arn in managed if not BASIC_EXECUTION_ROLE_NAME.fullmatch(str(arn))]
+    names = [MANAGED_POLICY_ARN.fullmatch(str(arn)) for arn in managed]
+    unknown = [str(arn) for arn, name in zip(managed, names) if not name or name[1] not in MANAGED_POLICIES]
     if unknown:
-        raise ProofError(f"{role_id}: managed policies not modelled: {', '.join(map(str, unknown))}")
-    if managed:
-        basic = {"Effect": "Allow", "Action": BASIC_EXECUTION_ACTIONS, "Resource": "*"}
-        statements.append(parse_statement(len(statements) + 1, basic, managed=True))
+        raise ProofError(f"{role_id}: managed policies not modelled: {', '.join(unknown)}")
+    for name in names:
+        allowed = {"Effect": "Allow", "Action": MANAGED_POLICIES[name[1]], "Resource": "*"}
+        statements.append(parse_statement(len(statements) + 1, allowed, managed=True))
     for statement in statements:
         if statement.conditional and condition_holds(statement.condition, {}) is None and not _modelled(statement):
             print(f"warning: {role_id} statement #{statement.number} ({statement.label()}) has a Condition the "

@@ -574,6 +574,8 @@ def scenario(s, p):
                         lambda b: [h["_id"] for h in b["hits"]["hits"]] == [str(seller_id), str(buyer_id)]
                         and all(set(h["_source"]) == {"username", "info", "address", "score"} for h in b["hits"]["hits"])))
     s.json("search goods for the want (JSON, size)", "/item/search", {"method": "good", "query": "高等数学", "size": 10}, expect=hit_ids([str(want)]))
+    long_query = "高等数学 " + " ".join(f"zq{i}" for i in range(17))  # over 16 terms: their counts are read first
+    s.json("search goods with a long query", "/item/search", {"method": "good", "query": long_query, "size": 10}, expect=hit_ids([str(want)]))
     s.form("search goods for the deleted item", "/item/search", {"method": "good", "query": "充电宝"}, expect=hit_ids([]))
     s.form("search with an unknown method", "/item/search", {"method": "bogus", "query": "x"}, expect=INVALID)
     s.form("search with a negative size", "/item/search/", {"method": "good", "query": "x", "size": -1}, expect=INVALID)

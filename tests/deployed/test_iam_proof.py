@@ -304,9 +304,15 @@ class RealTemplateTest(unittest.TestCase):
         return decide(self.roles[function], action, resource)
 
     def test_every_function_has_a_fully_resolved_role(self):
-        self.assertEqual(len(self.roles), 7)
+        self.assertEqual(len(self.roles), 8)
         for function, role in self.roles.items():
             self.assertTrue(any(statement.managed for statement in role), function)
+
+    def test_only_the_compactor_may_read_the_postings_stream(self):
+        stream = TABLE + "st-postings/stream/2026-01-01T00:00:00.000"
+        for function in self.roles:
+            expected = "allowed" if function == "CompactorFunction" else "implicit deny"
+            self.assertEqual(self.decide(function, "dynamodb:GetRecords", stream), expected, function)
 
     def test_tables_and_bucket_resolve_for_the_stack(self):
         self.assertEqual(self.resolver.resolve({"Fn::GetAtt": ["UsersTable", "Arn"]}), TABLE + "st-users")

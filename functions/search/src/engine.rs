@@ -1,9 +1,10 @@
-//! A query: the postings of its terms (one parallel Query each) and the corpus size (one
-//! GetItem) together, BM25 in memory, then the top documents in one BatchGetItem per 100.
+//! A query: for a long one, how common each candidate term is (one BatchGetItem) to keep the
+//! rarest; the postings of its terms (one parallel Query each) and the corpus statistics (one
+//! Query) together; BM25 in memory; then the top documents in one BatchGetItem per 100.
 
 use foof_domain::ids::{ItemId, UserId};
 use foof_domain::ports::{BackendError, IdAllocator, ItemStore, SearchIndex, UserStore};
-use foof_domain::search::{Corpus, query_terms, rank};
+use foof_domain::search::{Corpus, MAX_QUERY_TERMS, query_candidates, rank, rarest};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,7 +63,14 @@ impl Search {
     }
 
     pub async fn search(&self, corpus: Corpus, query: &str, size: usize) -> Result<Found, BackendError> {
-        let terms = query_terms(query);
+        let candidates = query_candidates(query);
+        let terms = match candidates.len() > MAX_QUERY_TERMS {
+            true => {
+                let counts = self.index.document_counts(corpus, &candidates).await?;
+                rarest(candidates, &counts)
+            }
+            false => candidates,
+        };
         if terms.is_empty() {
             return Ok(Found {
                 total: 0,

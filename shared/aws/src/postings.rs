@@ -3,16 +3,20 @@
 //! statistics. Postings are written by the items and users adapters in the same transactions
 //! as the documents they describe.
 
-use super::attributes::{optional_number, s};
-use super::errors::corrupt;
-use super::posting_rows::{BLOCK, FIELDS, STATS_DOCUMENTS, STATS_LENGTH, posting_from_row, stats_key, term_key};
+use super::attributes::{Row, optional_number, s};
+use super::batch::get_all;
+use super::errors::{Built, corrupt};
+use super::posting_rows::{
+    BLOCK, FIELDS, HEAD_DOC, POSTING_COUNT, STATS_DOCUMENTS, STATS_LENGTH, posting_from_row, row_key, stats_key,
+    term_key,
+};
 use super::query::query_all;
 use crate::Tables;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use foof_domain::ports::{BackendError, BackendResult, SearchIndex};
 use foof_domain::search::blocks::{decode_into, is_tombstone, overlay};
-use foof_domain::search::{Corpus, CorpusStats, Posting};
+use foof_domain::search::{Corpus, CorpusStats, MAX_QUERY_CANDIDATES, Posting};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
 
@@ -74,6 +78,38 @@ impl SearchIndex for DynamoSearchIndex {
             }))
             .await?;
         Ok(lists.into_iter().filter(|(_, list)| !list.is_empty()).collect())
+    }
+
+    /// The heads' counts of packed postings: one BatchGetItem. Deltas not yet folded are not in
+    /// them, which is fine for telling a rare term from a common one.
+    async fn document_counts(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, u64>> {
+        let keys: Vec<Row> = terms
+            .iter()
+            .take(MAX_QUERY_CANDIDATES)
+            .map(|term| row_key(term_key(corpus, term), HEAD_DOC))
+            .collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .projection_expression("term, #n")
+            .expression_attribute_names("#n", POSTING_COUNT)
+            .build()
+            .built()?;
+        let found = get_all(&self.client, HashMap::from([(self.table.clone(), request)])).await?;
+        let mut counts = HashMap::new();
+        for head in found.into_values().flatten() {
+            let (Some(AttributeValue::S(key)), Some(count)) =
+                (head.get("term"), optional_number(&head, POSTING_COUNT)?)
+            else {
+                continue;
+            };
+            if let Some(term) = key.split_once('#').map(|(_, term)| term) {
+                counts.insert(term.to_owned(), u64::try_from(count).unwrap_or(0));
+            }
+        }
+        Ok(counts)
     }
 
     /// The statistics shards summed.

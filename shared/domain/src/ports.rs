@@ -68,6 +68,9 @@ pub trait SearchIndex: Send + Sync {
     async fn postings(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, Vec<Posting>>>;
     /// The corpus's live documents and their summed weighted length.
     async fn stats(&self, corpus: Corpus) -> BackendResult<CorpusStats>;
+    /// About how many documents contain each term (at most 100 terms): enough to tell rare
+    /// terms from common ones, without reading any postings. Terms it knows nothing of are absent.
+    async fn document_counts(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, u64>>;
 }
 
 /// What compacting one term did.

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub const MAX_TERMS_PER_DOCUMENT: usize = 48;
 /// Distinct terms looked up per query (one parallel Query each).
 pub const MAX_QUERY_TERMS: usize = 16;
+/// Distinct terms of a query considered at all: their document counts are one BatchGetItem.
+pub const MAX_QUERY_CANDIDATES: usize = 100;
 /// Characters of a query that are read at all: the rest is cut before any tokenizing, so a
 /// query's CPU cannot grow with the size of the request body.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -146,9 +148,10 @@ pub fn document_terms(primary: &str, secondary: &str) -> DocumentTerms {
 }
 
 /// The distinct terms of a query's first [`MAX_QUERY_CHARS`] characters, at most
-/// [`MAX_QUERY_TERMS`]: bigrams and words before single characters, which match the most and
-/// say the least.
-pub fn query_terms(query: &str) -> Vec<String> {
+/// [`MAX_QUERY_CANDIDATES`]: words and bigrams before single characters (which match the most
+/// and say the least), each group in the order typed. When there are more than
+/// [`MAX_QUERY_TERMS`], [`rarest`] picks the ones to look up.
+pub fn query_candidates(query: &str) -> Vec<String> {
     let bounded = query
         .char_indices()
         .nth(MAX_QUERY_CHARS)
@@ -160,7 +163,30 @@ pub fn query_terms(query: &str) -> Vec<String> {
         .collect();
     let single_cjk = |t: &String| t.chars().count() == 1 && t.chars().all(is_cjk);
     let (singles, longer): (Vec<String>, Vec<String>) = distinct.into_iter().partition(single_cjk);
-    longer.into_iter().chain(singles).take(MAX_QUERY_TERMS).collect()
+    longer.into_iter().chain(singles).take(MAX_QUERY_CANDIDATES).collect()
+}
+
+/// The [`MAX_QUERY_TERMS`] candidates found in the fewest documents (`counts`; a term without
+/// one counts as rare), the candidates' order breaking ties: the informative terms of a long
+/// query, not its first ones.
+pub fn rarest(candidates: Vec<String>, counts: &HashMap<String, u64>) -> Vec<String> {
+    let mut ranked: Vec<(u64, usize, String)> = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(order, term)| (counts.get(&term).copied().unwrap_or(0), order, term))
+        .collect();
+    ranked.sort_unstable();
+    ranked
+        .into_iter()
+        .take(MAX_QUERY_TERMS)
+        .map(|(_, _, term)| term)
+        .collect()
+}
+
+/// The terms a query looks up when no counts are at hand: the first [`MAX_QUERY_TERMS`]
+/// candidates.
+pub fn query_terms(query: &str) -> Vec<String> {
+    query_candidates(query).into_iter().take(MAX_QUERY_TERMS).collect()
 }
 
 /// A posting as read back from the index.
@@ -301,6 +327,18 @@ mod tests {
         assert_eq!(ranked[0].0, 7);
         assert!(ranked[0].1 > ranked[1].1);
         assert!(rank(stats(10), &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn a_long_query_keeps_its_rarest_terms() {
+        let candidates: Vec<String> = (0..20).map(|i| format!("w{i}")).collect();
+        let counts: HashMap<String, u64> = (0..20).map(|i| (format!("w{i}"), 1000 - i * 10)).collect();
+        let kept = rarest(candidates.clone(), &counts);
+        assert_eq!(kept.len(), MAX_QUERY_TERMS);
+        assert_eq!(kept[0], "w19");
+        assert!(!kept.contains(&"w0".to_owned()) && !kept.contains(&"w3".to_owned()));
+        let unknown = rarest(candidates, &HashMap::new());
+        assert_eq!(unknown[..2], ["w0", "w1"], "without counts, the order typed");
     }
 
     #[test]

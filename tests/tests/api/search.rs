@@ -342,3 +342,32 @@ async fn recommend_answers_live_items_of_others() {
     assert!(unknown.body.is_array());
     app.get("/recommend/abc").await.assert_failure("invaild request");
 }
+
+/// A query of more than 16 distinct terms keeps its rarest ones, wherever they were typed:
+/// here the one word that finds the listing comes after seventeen common ones.
+#[tokio::test]
+async fn a_long_query_keeps_its_rarest_terms() {
+    let app = TestApp::spawn().await;
+    let user = app.register().await;
+    let t = tag();
+    let common: Vec<String> = (b'a'..=b'q').map(|c| format!("{t}{}", char::from(c))).collect();
+    add_many(&app, &user, &common.join(" "), 20).await;
+    let rare = format!("{t}zz");
+    let target = add(&app, &user, &format!("{rare} 台灯"), "自提").await;
+    let mut config = foof_shared::config::Config::from_env().unwrap();
+    config.compact_at_deltas = 1;
+    let adapters =
+        foof_shared::app::Adapters::from_config(config, std::sync::Arc::new(foof_domain::clock::SystemClock))
+            .await
+            .unwrap();
+    for word in &common {
+        adapters.compactor().compact(&format!("g#{word}")).await.unwrap();
+    }
+    let query = format!("{} {rare}", common.join(" "));
+    let reply = app
+        .post("/item/search", json!({"method": "good", "query": query, "size": 200}))
+        .await
+        .body;
+    assert!(ids(&reply).contains(&target), "{reply}");
+    assert_eq!(reply["hits"]["total"].as_u64(), Some(21));
+}

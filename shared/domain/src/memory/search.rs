@@ -54,6 +54,14 @@ impl SearchIndex for InMemory {
         Ok(found)
     }
 
+    async fn document_counts(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, u64>> {
+        let found = self.postings(corpus, terms).await?;
+        Ok(found
+            .into_iter()
+            .map(|(term, list)| (term, list.len() as u64))
+            .collect())
+    }
+
     async fn stats(&self, corpus: Corpus) -> BackendResult<CorpusStats> {
         let documents = self.documents(corpus);
         Ok(CorpusStats {
