@@ -91,13 +91,22 @@ async fn pass(
         }
     }
     for (shard, iterator) in iterators.clone() {
-        let read = streams
+        let read = match streams
             .get_records()
             .shard_iterator(&iterator)
             .limit(BATCH)
             .send()
             .await
-            .map_err(described)?;
+        {
+            Ok(read) => read,
+            Err(error) => {
+                // An iterator DynamoDB no longer honours (expired, or trimmed past): the next
+                // pass takes a fresh one from the shard's oldest record.
+                tracing::debug!(%shard, error = described(error), "stream iterator dropped");
+                iterators.remove(&shard);
+                continue;
+            }
+        };
         let records: Vec<StreamRecord> = read.records().iter().filter_map(as_event_record).collect();
         if !records.is_empty() {
             let done = compact(compactor, &records).await.map_err(|e| e.to_string())?;

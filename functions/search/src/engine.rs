@@ -4,7 +4,7 @@
 
 use foof_domain::ids::{ItemId, UserId};
 use foof_domain::ports::{BackendError, IdAllocator, ItemStore, SearchIndex, UserStore};
-use foof_domain::search::{Corpus, MAX_QUERY_TERMS, query_candidates, rank, rarest};
+use foof_domain::search::{Corpus, MAX_QUERY_TERMS, Ranked, query_candidates, rank, rarest};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,8 +78,7 @@ impl Search {
             });
         }
         let (postings, stats) = tokio::try_join!(self.index.postings(corpus, &terms), self.index.stats(corpus))?;
-        let ranked = rank(stats, &postings);
-        let top: Vec<(i64, f64)> = ranked.iter().take(size).copied().collect();
+        let Ranked { total, top } = rank(stats, &postings, size);
         let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
         let mut sources = self.sources(corpus, &ids).await?;
         let hits: Vec<Hit> = top
@@ -88,7 +87,7 @@ impl Search {
             .collect();
         let missing = ids.len() - hits.len();
         Ok(Found {
-            total: ranked.len() - missing,
+            total: total - missing,
             hits,
         })
     }
