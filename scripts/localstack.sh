@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # LocalStack community on this machine: host mode (no Docker), offline (nothing fetched at run
 # time; PyPI only on the first install), serving DynamoDB, S3, SES v1, SNS and SSM on 127.0.0.1.
+# DynamoDB and its streams run on LocalStack's v2 providers, which serve DynamoDB Local's own
+# streams: the default ones build streams on Kinesis, whose emulator would be downloaded.
 #
 #   scripts/localstack.sh start STATE_DIR PORT   install if needed, start, wait until the init hook
 #                                                 (localstack/init/ready.d) has created the resources
@@ -202,7 +204,9 @@ start() {
     FILESYSTEM_ROOT="$state/fs" \
     GATEWAY_LISTEN="127.0.0.1:$port" \
     LOCALSTACK_HOST="127.0.0.1:$port" \
-    SERVICES=dynamodb,s3,ses,sns,ssm \
+    SERVICES=dynamodb,dynamodbstreams,s3,ses,sns,ssm \
+    PROVIDER_OVERRIDE_DYNAMODB=v2 \
+    PROVIDER_OVERRIDE_DYNAMODBSTREAMS=v2 \
     EAGER_SERVICE_LOADING=1 \
     DNS_ADDRESS=0 \
     SKIP_SSL_CERT_DOWNLOAD=1 \
