@@ -111,6 +111,15 @@ pub fn emulator_dynamodb_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| emulator_endpoint())
 }
 
+/// A word no other test (or earlier run) uses: letters only, so it stays one search token.
+pub fn unique_word() -> String {
+    unique_phone()
+        .bytes()
+        .skip(2)
+        .map(|b| char::from(b'a' + (b - b'0')))
+        .collect()
+}
+
 /// A Chinese mobile number no other test (or earlier run) has used.
 pub fn unique_phone() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);

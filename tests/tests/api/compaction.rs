@@ -7,21 +7,12 @@ use foof_domain::ports::Folded;
 use foof_domain::search::{Corpus, Posting, document_terms};
 use foof_shared::app::Adapters;
 use foof_shared::config::Config;
-use foof_tests::{Exclusive, TestApp, TestUser, unique_phone};
+use foof_tests::{Exclusive, TestApp, TestUser, unique_word};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// A word no other test uses (letters only, one token).
-fn tag() -> String {
-    unique_phone()
-        .bytes()
-        .skip(2)
-        .map(|b| char::from(b'a' + (b - b'0')))
-        .collect()
-}
 
 /// Adapters whose compactor folds a term as soon as it has one delta.
 async fn adapters() -> Adapters {
@@ -63,7 +54,7 @@ async fn folding_deltas_into_blocks_changes_no_answer() {
     let (app, adapters) = (TestApp::spawn().await, adapters().await);
     let compactor = adapters.compactor();
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let mut added = Vec::new();
     for i in 0..12 {
         added.push(add(&app, &user, &format!("{t} 台灯 {}", "新".repeat(i % 3 + 1))).await);
@@ -138,7 +129,7 @@ async fn expected_postings(adapters: &Adapters, ids: &[i64], term: &str) -> BTre
 async fn folds_racing_with_adds_edits_and_deletes_lose_nothing() {
     let (app, adapters) = (TestApp::spawn().await, adapters().await);
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let key = format!("g#{t}");
     let stop = Arc::new(AtomicBool::new(false));
     let folding = {
@@ -211,7 +202,7 @@ async fn the_dev_servers_stream_reader_packs_new_postings() {
         .unwrap()
         .compactor();
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     for _ in 0..3 {
         add(&app, &user, &t).await;
     }

@@ -1,18 +1,9 @@
 //! /item/search and /recommend/{uuid} over HTTP against the emulators. Every test writes words
 //! of its own (a random tag) so it finds only its own documents in the shared tables.
 
-use foof_tests::{TestApp, TestUser, unique_phone};
+use foof_tests::{TestApp, TestUser, unique_word};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-
-/// A word no other test (or earlier run) uses: letters only, so it stays one token.
-fn tag() -> String {
-    unique_phone()
-        .bytes()
-        .skip(2)
-        .map(|b| char::from(b'a' + (b - b'0')))
-        .collect()
-}
 
 /// An item for sale with this title and note, at 12.5.
 async fn add(app: &TestApp, user: &TestUser, title: &str, note: &str) -> i64 {
@@ -41,7 +32,7 @@ fn ids(reply: &Value) -> Vec<i64> {
 async fn finds_goods_by_word_character_run_and_bigram() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let powerbank = add(&app, &user, &format!("九成新 小米充电宝 {t}"), "T,九龙湖").await;
     let textbook = add(&app, &user, &format!("求购 高数 七版 {t}"), "M,图书馆").await;
     for query in ["小米", "充电宝", "小米充电宝", "九成新"] {
@@ -61,7 +52,7 @@ async fn finds_goods_by_word_character_run_and_bigram() {
 async fn the_envelope_has_elasticsearchs_shape_and_no_private_fields() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let itemid = add(&app, &user, &format!("台灯 {t}"), "宿舍自提").await;
     let reply = search(&app, "good", &t).await;
     assert!(reply["took"].is_u64());
@@ -109,7 +100,7 @@ async fn the_envelope_has_elasticsearchs_shape_and_no_private_fields() {
 async fn a_title_match_ranks_above_a_note_match() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let in_note = add(&app, &user, "自行车", &format!("送 {t} 一个")).await;
     let in_title = add(&app, &user, &format!("{t} 键盘"), "九成新").await;
     assert_eq!(ids(&search(&app, "good", &t).await), [in_title, in_note]);
@@ -119,7 +110,7 @@ async fn a_title_match_ranks_above_a_note_match() {
 async fn modify_reindexes_and_delete_removes() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let (old, new) = (tag(), tag());
+    let (old, new) = (unique_word(), unique_word());
     let itemid = add(&app, &user, &format!("{old} 吉他"), "琴房").await;
     assert_eq!(ids(&search(&app, "good", &old).await), [itemid]);
     app.post(
@@ -161,7 +152,7 @@ async fn modify_reindexes_and_delete_removes() {
 async fn user_search_follows_profile_edits() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let (first, second) = (tag(), tag());
+    let (first, second) = (unique_word(), unique_word());
     app.post("/user/modify", json!({"token": user.token, "username": first}))
         .await
         .assert_success();
@@ -195,7 +186,7 @@ async fn empty_junk_and_bad_requests() {
             "{query:?}"
         );
     }
-    let reply = search(&app, "good", &tag()).await;
+    let reply = search(&app, "good", &unique_word()).await;
     assert_eq!(reply["hits"]["total"], 0);
     for body in [
         json!({"method": "item", "query": "x"}),
@@ -217,7 +208,7 @@ async fn empty_junk_and_bad_requests() {
 async fn size_limits_the_hits_but_not_the_total() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     for i in 0..3 {
         add(&app, &user, &format!("{t} 第{i}件"), "便宜").await;
     }
@@ -247,7 +238,7 @@ async fn add_many(app: &TestApp, user: &TestUser, title: &str, count: usize) -> 
 async fn every_match_is_counted_and_size_is_honoured_past_two_hundred() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let added = add_many(&app, &user, &t, 260).await;
     let reply = app
         .post("/item/search", json!({"method": "good", "query": t, "size": 200}))
@@ -269,7 +260,7 @@ async fn every_match_is_counted_and_size_is_honoured_past_two_hundred() {
 async fn an_old_full_match_outranks_hundreds_of_newer_partial_matches() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     for (full, partial_a, partial_b, query) in [
         ("罗技 无线鼠标 静音", "无线耳机 降噪", "游戏鼠标垫 加厚", "无线 鼠标"),
         (
@@ -297,7 +288,7 @@ async fn an_old_full_match_outranks_hundreds_of_newer_partial_matches() {
 async fn a_megabyte_query_is_answered() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let id = add(&app, &user, &t, "自提").await;
     let mut query = format!("{t} ");
     for i in 0.. {
@@ -349,7 +340,7 @@ async fn recommend_answers_live_items_of_others() {
 async fn a_long_query_keeps_its_rarest_terms() {
     let app = TestApp::spawn().await;
     let user = app.register().await;
-    let t = tag();
+    let t = unique_word();
     let common: Vec<String> = (b'a'..=b'q').map(|c| format!("{t}{}", char::from(c))).collect();
     add_many(&app, &user, &common.join(" "), 20).await;
     let rare = format!("{t}zz");
