@@ -93,6 +93,7 @@ impl Config {
                 .unwrap_or_default(),
             limits: AbuseLimits {
                 codes_per_source: limit("CODE_REQUESTS_PER_SOURCE_PER_HOUR", 20, 3_600_000)?,
+                codes_per_phone_per_source: limit("CODE_REQUESTS_PER_PHONE_PER_SOURCE_PER_DAY", 5, 86_400_000)?,
                 failed_logins: limit("FAILED_LOGINS_PER_15_MINUTES", 5, 900_000)?,
                 failed_logins_per_phone: limit("FAILED_LOGINS_PER_PHONE_PER_15_MINUTES", 20, 900_000)?,
                 failed_logins_per_source: limit("FAILED_LOGINS_PER_SOURCE_PER_15_MINUTES", 100, 900_000)?,

@@ -145,6 +145,7 @@ impl TestApp {
         let mut config = Config::from_env().expect("configuration");
         // The whole suite asks for codes from 127.0.0.1; the per-source limit has its own test.
         config.limits.codes_per_source.max = u32::MAX / 2;
+        config.limits.codes_per_phone_per_source.max = u32::MAX / 2;
         // Every test on these emulators counts in the one service-wide SMS budget.
         config.limits.sms_per_hour.max = u32::MAX / 2;
         adjust(&mut config);

@@ -87,17 +87,24 @@ impl Accounts {
         if !self.rules.sms_countries.allow(phone) {
             return Err(UserError::InvalidRequest);
         }
-        let limit = self.rules.limits.codes_per_source;
+        let rules = self.rules.limits;
+        let now = clock.now_ms();
         if !limits
-            .hit(&format!("codes-from#{source}"), limit, clock.now_ms())
+            .hit(&format!("codes-from#{source}"), rules.codes_per_source, now)
             .await?
         {
             return Err(UserError::TooFrequent);
         }
         let code = generate_code();
         let digest = code_digest(&self.rules.code_key, phone.e164(), &code);
-        let now = clock.now_ms();
         if codes.issue(phone.e164(), &digest, now, &self.rules.codes).await? == CodeIssue::TooFrequent {
+            return Err(UserError::TooFrequent);
+        }
+        // Counted once the phone's own limits let the code through, so that refused requests
+        // spend nothing of it.
+        let for_phone = format!("codes-for#{}#{source}", phone.e164());
+        if !limits.hit(&for_phone, rules.codes_per_phone_per_source, now).await? {
+            self.withdraw(phone, &digest, now).await;
             return Err(UserError::TooFrequent);
         }
         // The service's SMS budget is spent last, by requests every other limit let through.
@@ -304,6 +311,10 @@ mod tests {
         max: 12,
         window_ms: 900_000,
     };
+    const CODES_PER_PHONE_PER_SOURCE: Limit = Limit {
+        max: 2,
+        window_ms: 86_400_000,
+    };
     const SMS_PER_HOUR: Limit = Limit {
         max: 4,
         window_ms: 3_600_000,
@@ -347,6 +358,7 @@ mod tests {
                     max: 3,
                     window_ms: 3_600_000,
                 },
+                codes_per_phone_per_source: CODES_PER_PHONE_PER_SOURCE,
                 failed_logins: FAILED_LOGINS,
                 failed_logins_per_phone: FAILED_LOGINS_PER_PHONE,
                 failed_logins_per_source: FAILED_LOGINS_PER_SOURCE,
@@ -765,5 +777,34 @@ mod tests {
             .clock
             .advance(Duration::from_millis(FAILED_LOGINS.window_ms as u64));
         change(Some("pw")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn one_address_may_spend_only_part_of_a_phones_codes() {
+        let world = world();
+        for _ in 0..CODES_PER_PHONE_PER_SOURCE.max {
+            world.texted_code(PHONE).await;
+            world.clock.advance(RESEND);
+        }
+        assert!(matches!(
+            world.accounts.request_code(&phone(PHONE), SOURCE).await,
+            Err(UserError::TooFrequent)
+        ));
+        world
+            .accounts
+            .request_code(&phone(PHONE), "198.51.100.9")
+            .await
+            .unwrap();
+        // An hour on (the address's own window), it may ask for other phones, not this one.
+        world.clock.advance(Duration::from_secs(3600));
+        world
+            .accounts
+            .request_code(&phone("13800138009"), SOURCE)
+            .await
+            .unwrap();
+        assert!(matches!(
+            world.accounts.request_code(&phone(PHONE), SOURCE).await,
+            Err(UserError::TooFrequent)
+        ));
     }
 }

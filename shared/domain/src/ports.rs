@@ -278,6 +278,9 @@ pub struct Limit {
 pub struct AbuseLimits {
     /// Code requests per client address.
     pub codes_per_source: Limit,
+    /// Codes one address may have sent to one phone: below the phone's daily cap, so spending a
+    /// victim's codes takes several addresses, each throttled.
+    pub codes_per_phone_per_source: Limit,
     /// Wrong passwords for one phone from one address before that address's logins to the
     /// phone are refused for the rest of the window.
     pub failed_logins: Limit,

@@ -60,17 +60,47 @@ fn own_loopback() -> IpAddr {
     ))
 }
 
+/// A client on an address of its own.
+fn own_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(own_loopback())
+        .build()
+        .unwrap()
+}
+
+/// Spending a victim's codes for the day takes several addresses: each one may have only a
+/// few of a phone's codes sent, and refused requests spend none of them.
+#[tokio::test]
+async fn one_address_may_have_only_a_few_of_a_phones_codes_sent() {
+    let app = TestApp::spawn_with(|config| config.limits.codes_per_phone_per_source.max = 2).await;
+    let (attacker, other) = (own_client(), own_client());
+    let ask = |client: &reqwest::Client, phone: &str| {
+        let request = client
+            .post(app.url("/user/requirecode"))
+            .json(&json!({"phonenumber": phone}));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let victim = unique_phone();
+    let too_frequent = json!({"status": "failure", "info": "request too frequent"});
+    assert_eq!(ask(&attacker, &victim).await, json!({"status": "success"}));
+    assert_eq!(ask(&attacker, &victim).await, too_frequent, "within the resend minute");
+    app.clock.advance(Duration::from_secs(61));
+    assert_eq!(ask(&attacker, &victim).await, json!({"status": "success"}));
+    app.clock.advance(Duration::from_secs(61));
+    assert_eq!(ask(&attacker, &victim).await, too_frequent);
+    assert_eq!(app.outbox.sms_to(&e164(&victim)).await.len(), 2);
+    assert_eq!(
+        ask(&other, &victim).await,
+        json!({"status": "success"}),
+        "the refused code was taken back"
+    );
+    assert_eq!(ask(&attacker, &unique_phone()).await, json!({"status": "success"}));
+}
+
 #[tokio::test]
 async fn code_requests_are_limited_per_source_address() {
     let app = TestApp::spawn_with(|config| config.limits.codes_per_source.max = 3).await;
-    let client = reqwest::Client::builder()
-        .local_address(own_loopback())
-        .build()
-        .unwrap();
-    let neighbour = reqwest::Client::builder()
-        .local_address(own_loopback())
-        .build()
-        .unwrap();
+    let (client, neighbour) = (own_client(), own_client());
     let ask_from = |client: &reqwest::Client, phone: String| {
         let request = client
             .post(app.url("/user/requirecode"))
