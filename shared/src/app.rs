@@ -73,6 +73,10 @@ impl Adapters {
         &self.config
     }
 
+    pub(crate) fn clients(&self) -> &AwsClients {
+        &self.clients
+    }
+
     /// Region, credentials and HTTP client, for local tooling that needs a client of another
     /// service (the dev server's stream reader).
     pub fn sdk_config(&self) -> &aws::SdkConfig {

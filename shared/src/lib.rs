@@ -10,5 +10,6 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod observability;
+pub mod warm;
 
 pub use error::ApiError;

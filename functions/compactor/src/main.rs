@@ -12,6 +12,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let adapters = Adapters::from_env(LoginTokens::NotUsed).await?;
+    adapters
+        .open(foof_shared::warm::Connections::DynamoDbWithPostings)
+        .await;
     let compactor = adapters.compactor();
     lambda_runtime::run(service_fn(|event: LambdaEvent<StreamEvent>| {
         let compactor = compactor.clone();

@@ -5,5 +5,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    foof_shared::http::run_lambda(foof_search::router, foof_shared::app::LoginTokens::NotUsed).await
+    foof_shared::http::run_lambda(
+        foof_search::router,
+        foof_shared::app::LoginTokens::NotUsed,
+        foof_shared::warm::Connections::DynamoDbWithPostings,
+    )
+    .await
 }

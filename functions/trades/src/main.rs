@@ -5,5 +5,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    foof_shared::http::run_lambda(foof_trades::router, foof_shared::app::LoginTokens::Verified).await
+    foof_shared::http::run_lambda(
+        foof_trades::router,
+        foof_shared::app::LoginTokens::Verified,
+        foof_shared::warm::Connections::DynamoDbWithUsers,
+    )
+    .await
 }

@@ -52,6 +52,8 @@ use aws_config::BehaviorVersion;
 pub use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Per attempt: connect within 1 s, answer within 2 s; at most 2 attempts within 5 s in all.
@@ -134,6 +136,58 @@ impl AwsClients {
             ses: aws_sdk_ses::Client::from_conf(ses.build()),
             sns: aws_sdk_sns::Client::from_conf(sns.build()),
             sdk_config,
+        }
+    }
+}
+
+/// A read that opens a connection to DynamoDB and finds nothing: each function opens its
+/// connections with a read its role already allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpeningRead {
+    /// User 0, whom no one is (ids start at 1): what every token check reads.
+    NoUser,
+    /// The statistics shard 0 of the search index (the compactor reads the postings table).
+    SearchStatistics,
+}
+
+impl AwsClients {
+    /// Opens `count` connections to DynamoDB, concurrently so that each takes one of its own.
+    pub async fn open_dynamodb(&self, tables: &Tables, read: OpeningRead, count: usize) -> Result<(), String> {
+        let (table, key) = match read {
+            OpeningRead::NoUser => (
+                tables.name("users"),
+                HashMap::from([("uuid".to_owned(), AttributeValue::N("0".into()))]),
+            ),
+            OpeningRead::SearchStatistics => (
+                tables.name("postings"),
+                HashMap::from([
+                    ("term".to_owned(), AttributeValue::S("#stats#g".into())),
+                    ("doc".to_owned(), AttributeValue::N("0".into())),
+                ]),
+            ),
+        };
+        let calls = (0..count).map(|_| {
+            self.dynamodb
+                .get_item()
+                .table_name(&table)
+                .set_key(Some(key.clone()))
+                .send()
+        });
+        match futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .find_map(Result::err)
+        {
+            Some(error) => Err(errors::unavailable(error).to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Opens a connection to S3 with a `HeadObject` of `key`.
+    pub async fn open_bucket(&self, bucket: &str, key: &str) -> Result<(), String> {
+        match self.s3.head_object().bucket(bucket).key(key).send().await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(errors::unavailable(error).to_string()),
         }
     }
 }
