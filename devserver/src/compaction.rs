@@ -14,8 +14,10 @@ use std::time::Duration;
 /// How often the stream is read: Lambda's batching window is longer; this keeps `make run`'s
 /// searches packed within a second or two.
 const POLL: Duration = Duration::from_secs(1);
-/// Records per read, as the deployed batch size.
+/// Records per read (the API's largest).
 const BATCH: i32 = 1000;
+/// Reads of one shard per pass, before the records read are folded.
+const READS_PER_PASS: usize = 100;
 
 /// A stream record in the shape Lambda delivers (the compactor reads only its keys).
 fn as_event_record(record: &Record) -> Option<StreamRecord> {
@@ -59,7 +61,16 @@ pub async fn follow(streams: Client, table: String, compactor: Arc<dyn PostingCo
     }
 }
 
-/// Reads every open shard once and folds what it names.
+/// Where a shard's reading goes on from after a pass.
+enum Advance {
+    To(String),
+    /// The shard is closed and read to its end.
+    Closed,
+    /// Its iterator was refused: take a fresh one.
+    Dropped,
+}
+
+/// Reads every open shard up to what is waiting, and folds what the records name.
 async fn pass(
     streams: &Client,
     arn: &str,
@@ -90,35 +101,50 @@ async fn pass(
             iterators.insert(id.to_owned(), iterator.to_owned());
         }
     }
-    for (shard, iterator) in iterators.clone() {
-        let read = match streams
-            .get_records()
-            .shard_iterator(&iterator)
-            .limit(BATCH)
-            .send()
-            .await
-        {
-            Ok(read) => read,
-            Err(error) => {
-                // An iterator DynamoDB no longer honours (expired, or trimmed past): the next
-                // pass takes a fresh one from the shard's oldest record.
-                tracing::debug!(%shard, error = described(error), "stream iterator dropped");
-                iterators.remove(&shard);
-                continue;
+    // Everything waiting, read first and folded once: a bulk load names the same terms in
+    // batch after batch, and each fold starts with a read of the term.
+    let mut records = Vec::new();
+    let mut advanced = Vec::new();
+    for (shard, mut iterator) in iterators.clone() {
+        for _ in 0..READS_PER_PASS {
+            let read = match streams.get_records().shard_iterator(&iterator).limit(BATCH).send().await {
+                Ok(read) => read,
+                Err(error) => {
+                    // An iterator DynamoDB no longer honours (expired, or trimmed past): the
+                    // next pass takes a fresh one from the shard's oldest record.
+                    tracing::debug!(%shard, error = described(error), "stream iterator dropped");
+                    advanced.push((shard.clone(), Advance::Dropped));
+                    break;
+                }
+            };
+            records.extend(read.records().iter().filter_map(as_event_record));
+            let Some(next) = read.next_shard_iterator().map(str::to_owned) else {
+                advanced.push((shard.clone(), Advance::Closed));
+                break;
+            };
+            advanced.push((shard.clone(), Advance::To(next.clone())));
+            if read.records().is_empty() {
+                break;
             }
-        };
-        let records: Vec<StreamRecord> = read.records().iter().filter_map(as_event_record).collect();
-        if !records.is_empty() {
-            let done = compact(compactor, &records).await.map_err(|e| e.to_string())?;
-            tracing::debug!(packed = done.packed, left = done.left, "compaction pass");
+            iterator = next;
         }
-        match read.next_shard_iterator() {
-            Some(next) => {
-                iterators.insert(shard, next.to_owned());
+    }
+    if !records.is_empty() {
+        let done = compact(compactor, &records).await.map_err(|e| e.to_string())?;
+        tracing::debug!(records = records.len(), packed = done.packed, left = done.left, "compaction pass");
+    }
+    // Only once the fold succeeded: a failed one reads the same records again.
+    for (shard, advance) in advanced {
+        match advance {
+            Advance::To(next) => {
+                iterators.insert(shard, next);
             }
-            None => {
+            Advance::Closed => {
                 iterators.remove(&shard);
                 finished.insert(shard);
+            }
+            Advance::Dropped => {
+                iterators.remove(&shard);
             }
         }
     }
