@@ -119,17 +119,19 @@ impl ProcessCpu {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn start_server(binary: &Path) -> (tokio::process::Child, String) {
+/// Starts the release dev server on a free port with `env` added to its environment.
+pub async fn start_server(binary: &Path, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let child = tokio::process::Command::new(binary)
+        .envs(env.iter().copied())
         .env("PORT", port.to_string())
         .env("RUST_LOG", "warn")
         .env("CODE_REQUESTS_PER_SOURCE_PER_HOUR", "1000000")
@@ -150,7 +152,7 @@ async fn start_server(binary: &Path) -> (tokio::process::Child, String) {
 
 /// The warm table, and search's CPU by query shape on the same server and corpus.
 pub async fn measure(devserver: &Path) -> (Vec<Warm>, Vec<ShapeRow>) {
-    let (mut server, base) = start_server(devserver).await;
+    let (mut server, base) = start_server(devserver, &[]).await;
     let pid = server.id().unwrap();
     let remote = TestApp {
         base,
