@@ -107,7 +107,13 @@ async fn pass(
     let mut advanced = Vec::new();
     for (shard, mut iterator) in iterators.clone() {
         for _ in 0..READS_PER_PASS {
-            let read = match streams.get_records().shard_iterator(&iterator).limit(BATCH).send().await {
+            let read = match streams
+                .get_records()
+                .shard_iterator(&iterator)
+                .limit(BATCH)
+                .send()
+                .await
+            {
                 Ok(read) => read,
                 Err(error) => {
                     // An iterator DynamoDB no longer honours (expired, or trimmed past): the
@@ -131,7 +137,12 @@ async fn pass(
     }
     if !records.is_empty() {
         let done = compact(compactor, &records).await.map_err(|e| e.to_string())?;
-        tracing::debug!(records = records.len(), packed = done.packed, left = done.left, "compaction pass");
+        tracing::debug!(
+            records = records.len(),
+            packed = done.packed,
+            left = done.left,
+            "compaction pass"
+        );
     }
     // Only once the fold succeeded: a failed one reads the same records again.
     for (shard, advance) in advanced {

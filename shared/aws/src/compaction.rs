@@ -1,8 +1,9 @@
 //! The compactor: folds a term's deltas into its packed blocks (see `posting_rows` for the
-//! rows). Each fold is one transaction that writes a block under its version and deletes the
-//! deltas it folded, each only if it is still what was read; so a document edited meanwhile,
-//! or another compactor on the same block, cancels the fold, which then starts again from a
-//! fresh read. Nothing is lost and nothing counts twice, whatever runs at the same time.
+//! rows). A fold writes each block once, with all its deltas, under the version it read (so a
+//! second compactor on the same block makes it start again from a fresh read), then deletes
+//! each folded delta only if it is still what was read (so an edit made meanwhile stays, as a
+//! delta over the block). Nothing is lost and nothing counts twice, whatever runs at the same
+//! time; a bulk load rewrites a block once, not once per hundred deltas.
 
 use super::attributes::{Row, n, number, optional_number, s};
 use super::errors::{Built, corrupt, unavailable};
@@ -20,8 +21,8 @@ use foof_domain::search::Posting;
 use foof_domain::search::blocks::{block_of, decode_into, encode, overlay};
 use std::collections::BTreeMap;
 
-/// Deltas one transaction folds: with the block and the head, within DynamoDB's 100 writes.
-const DELTAS_PER_FOLD: usize = 98;
+/// Folded deltas deleted per transaction: DynamoDB's most.
+const DELTAS_PER_TRANSACTION: usize = 100;
 /// Fresh starts after a fold lost a race, before the pass reports a failure (the stream
 /// then hands the batch over again).
 const ATTEMPTS: usize = 5;
@@ -107,7 +108,8 @@ impl DynamoCompactor {
         Ok(blocks)
     }
 
-    /// One read of the term and the folds it allows.
+    /// One read of the term and the folds it allows: each block that has deltas is written
+    /// once, with all of them, then the deltas it holds are deleted.
     async fn fold(&self, term_key: &str) -> BackendResult<Result<Folded, Raced>> {
         let deltas = self.deltas(term_key).await?;
         let waiting = deltas.len();
@@ -119,38 +121,47 @@ impl DynamoCompactor {
         for delta in deltas {
             by_block.entry(block_of(delta.posting.doc)).or_default().push(delta);
         }
-        for (index, waiting) in by_block {
-            for chunk in waiting.chunks(DELTAS_PER_FOLD) {
-                let block = blocks.entry(index).or_default();
-                let changes: Vec<Posting> = chunk.iter().map(|delta| delta.posting).collect();
-                let folded = overlay(&block.postings, &changes);
-                let version = block.version;
-                let others: usize = blocks
-                    .iter()
-                    .filter(|(other, _)| **other != index)
-                    .map(|(_, block)| block.postings.len())
-                    .sum();
-                let mut writes = self.block_write(term_key, index, &folded, version)?;
-                writes.push(self.head_write(term_key, others + folded.len())?);
-                for delta in chunk {
-                    writes.push(self.delta_removal(term_key, delta)?);
-                }
-                if try_transact(&self.client, writes).await?.is_err() {
-                    return Ok(Err(Raced));
-                }
-                blocks.insert(
-                    index,
-                    Block {
-                        version: version + 1,
-                        postings: folded,
-                    },
-                );
+        for (index, folded_deltas) in by_block {
+            let block = blocks.entry(index).or_default();
+            let changes: Vec<Posting> = folded_deltas.iter().map(|delta| delta.posting).collect();
+            let folded = overlay(&block.postings, &changes);
+            let writes = self.block_write(term_key, index, &folded, block.version)?;
+            if !writes.is_empty() && try_transact(&self.client, writes).await?.is_err() {
+                return Ok(Err(Raced));
             }
+            *block = Block {
+                version: block.version + 1,
+                postings: folded,
+            };
+            self.remove_folded(term_key, &folded_deltas).await?;
         }
+        let postings = blocks.values().map(|block| block.postings.len()).sum();
+        self.head_write(term_key, postings).await?;
         Ok(Ok(Folded::Packed {
             deltas: waiting,
-            postings: blocks.values().map(|block| block.postings.len()).sum(),
+            postings,
         }))
+    }
+
+    /// Deletes the deltas a block now holds, each only if it is still the one that was
+    /// folded: one changed since (an edit, a removal) stays, and overrides the block as any
+    /// delta does. Until then a folded delta and its block say the same, so nothing reads wrong
+    /// in between, and a pass that stops here leaves work for the next one, never a loss.
+    async fn remove_folded(&self, term_key: &str, folded: &[Delta]) -> BackendResult<()> {
+        for chunk in folded.chunks(DELTAS_PER_TRANSACTION) {
+            let removals = chunk
+                .iter()
+                .map(|delta| self.delta_removal(term_key, delta))
+                .collect::<BackendResult<Vec<_>>>()?;
+            if try_transact(&self.client, removals.clone()).await?.is_ok() {
+                continue;
+            }
+            // One of them changed: the others go one by one.
+            for removal in removals {
+                try_transact(&self.client, vec![removal]).await?.ok();
+            }
+        }
+        Ok(())
     }
 
     /// The block's new contents, only over the version that was read (or none).
@@ -203,15 +214,17 @@ impl DynamoCompactor {
     }
 
     /// How many postings the term's blocks hold, for choosing a query's rarest terms.
-    fn head_write(&self, term_key: &str, postings: usize) -> BackendResult<TransactWriteItem> {
+    async fn head_write(&self, term_key: &str, postings: usize) -> BackendResult<()> {
         let mut row = row_key(term_key.to_owned(), HEAD_DOC);
         row.insert(POSTING_COUNT.to_owned(), n(postings as i64));
-        let put = Put::builder()
+        self.client
+            .put_item()
             .table_name(&self.table)
             .set_item(Some(row))
-            .build()
-            .built()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     /// Deletes a folded delta, only if it is still the one that was folded.
