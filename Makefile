@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv/bin
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run sam-local test test-sam-local test-iam test-localstack test-external lint unit bench bench-search fuzz build-lambda sam-build smoke deploy logs delete lint-workflows setup clean-local
+.PHONY: run sam-local test test-sam-local test-iam test-localstack test-external lint unit bench bench-search bench-lambda fuzz build-lambda sam-build smoke deploy logs delete lint-workflows setup clean-local
 
 ## run: the whole API on http://127.0.0.1:$${PORT:-4000} over local emulators (Ctrl-C stops all)
 run:
@@ -59,6 +59,12 @@ bench-search:
 	cargo build --release --locked -p foof-devserver -p foof-search -p foof-items -p foof-tests \
 	  --bin foof-devserver --bin search --bin items --bin foof-bench
 	scripts/with-emulators.sh target/release/foof-bench search
+
+## bench-lambda: each function binary as Lambda runs and bills it (AWS's Runtime Interface
+## Emulator, a cgroup with the CPU share of 128-1024 MB, AWS calls over TLS); init, first
+## request, warm p50/p99, billed ms; writes docs/performance-lambda.md (as root; ~3 min)
+bench-lambda: setup
+	scripts/with-emulators.sh $(VENV)/python scripts/bench-lambda.py
 
 ## fuzz: schemathesis against docs/openapi.yaml, every operation, 200 examples each
 fuzz: setup
