@@ -3,7 +3,7 @@
 
 use crate::helpers::contains;
 use foof_tests::fixtures::{PHOTO, PNG};
-use foof_tests::{CLIENT_PASSWORD, OTHER_PASSWORD, TestApp, unique_phone};
+use foof_tests::{CLIENT_PASSWORD, OTHER_PASSWORD, TestApp, TestUser, unique_phone};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -143,12 +143,8 @@ async fn modify_refuses_bad_values_and_changes_nothing() {
 #[tokio::test]
 async fn mail_verification_proves_the_idcard() {
     let app = TestApp::spawn().await;
-    let user = app.register().await;
-    let idcard = unique_idcard();
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
-        .await
-        .assert_success();
-    let path = &newest_link(&app, &idcard).await;
+    let (user, idcard, path) = mailed_link(&app).await;
+    let path = &path;
     assert_ne!(app.me(&user).await["verified"], 1);
 
     // Opening the link shows a page and changes nothing: only its button (a POST) confirms.
@@ -198,12 +194,7 @@ async fn mail_verification_uses_the_stored_idcard_when_none_is_given() {
 #[tokio::test]
 async fn mail_links_expire_and_only_mail_tokens_verify() {
     let app = TestApp::spawn().await;
-    let user = app.register().await;
-    let idcard = unique_idcard();
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
-        .await
-        .assert_success();
-    let link = newest_link(&app, &idcard).await;
+    let (user, _, link) = mailed_link(&app).await;
     let mail_token = link.rsplit('/').next().unwrap().to_owned();
 
     // A mail token is not a login token.
@@ -381,6 +372,17 @@ async fn bodies_over_one_mebibyte_get_413() {
 }
 
 /// The path of the newest verification link mailed to `idcard`'s campus mailbox.
+/// A new user who asked for a verification mail to a new idcard, the idcard, and its link.
+async fn mailed_link(app: &TestApp) -> (TestUser, String, String) {
+    let user = app.register().await;
+    let idcard = unique_idcard();
+    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
+        .await
+        .assert_success();
+    let link = newest_link(app, &idcard).await;
+    (user, idcard, link)
+}
+
 async fn newest_link(app: &TestApp, idcard: &str) -> String {
     let mails = app.outbox.mail_to(&format!("{idcard}@seu.edu.cn")).await;
     let link = mails
@@ -439,12 +441,7 @@ async fn verification_mail_is_limited_per_mailbox_and_per_account() {
 #[tokio::test]
 async fn a_browser_confirming_the_link_gets_a_page() {
     let app = TestApp::spawn().await;
-    let user = app.register().await;
-    let idcard = unique_idcard();
-    app.post("/user/mail/verify", json!({"token": user.token, "idcard": idcard}))
-        .await
-        .assert_success();
-    let path = newest_link(&app, &idcard).await;
+    let (user, _, path) = mailed_link(&app).await;
     let press = || {
         app.http
             .post(app.url(&path))
