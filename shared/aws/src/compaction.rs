@@ -129,10 +129,7 @@ impl DynamoCompactor {
             if !writes.is_empty() && try_transact(&self.client, writes).await?.is_err() {
                 return Ok(Err(Raced));
             }
-            *block = Block {
-                version: block.version + 1,
-                postings: folded,
-            };
+            block.postings = folded;
             self.remove_folded(term_key, &folded_deltas).await?;
         }
         let postings = blocks.values().map(|block| block.postings.len()).sum();

@@ -15,7 +15,7 @@ use crate::Tables;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use foof_domain::ports::{BackendError, BackendResult, SearchIndex};
-use foof_domain::search::blocks::{decode_into, is_tombstone, overlay};
+use foof_domain::search::blocks::{decode_into, overlay};
 use foof_domain::search::{Corpus, CorpusStats, MAX_QUERY_CANDIDATES, Posting};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
@@ -56,10 +56,6 @@ impl DynamoSearchIndex {
                 _ if row.contains_key(FIELDS) => deltas.push(posting_from_row(row)?),
                 _ => {}
             }
-        }
-        if blocks.is_empty() {
-            deltas.retain(|delta| !is_tombstone(delta));
-            return Ok(deltas);
         }
         let mut packed = Vec::new();
         for block in blocks.into_iter().rev() {
