@@ -15,7 +15,7 @@ use crate::Tables;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use foof_domain::ports::{BackendError, BackendResult, SearchIndex};
-use foof_domain::search::blocks::{decode_into, overlay};
+use foof_domain::search::blocks::{decode_into, lay_over_unordered};
 use foof_domain::search::{Corpus, CorpusStats, MAX_QUERY_CANDIDATES, Posting};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
@@ -33,8 +33,8 @@ impl DynamoSearchIndex {
         }
     }
 
-    /// Every posting of `term`: its blocks with its deltas laid over them (one Query, paged by
-    /// DynamoDB past 1 MB).
+    /// Every posting of `term`, in no particular order: its blocks with its deltas laid over
+    /// them (one Query, paged by DynamoDB past 1 MB).
     async fn term_postings(&self, corpus: Corpus, term: &str) -> BackendResult<Vec<Posting>> {
         let query = self
             .client
@@ -57,11 +57,15 @@ impl DynamoSearchIndex {
                 _ => {}
             }
         }
-        let mut packed = Vec::new();
+        // Every posting takes at least 4 bytes: enough room without counting (memory never
+        // touched is never paged in).
+        let room = blocks.iter().map(|block| block.len() / 4).sum::<usize>() + deltas.len();
+        let mut postings = Vec::with_capacity(room);
         for block in blocks.into_iter().rev() {
-            decode_into(block, &mut packed).map_err(|error| corrupt(format!("{term}: {error}")))?;
+            decode_into(block, &mut postings).map_err(|error| corrupt(format!("{term}: {error}")))?;
         }
-        Ok(overlay(&packed, &deltas))
+        lay_over_unordered(&mut postings, &deltas);
+        Ok(postings)
     }
 }
 

@@ -64,7 +64,7 @@ pub trait IdAllocator: Send + Sync {
 
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
-    /// Every posting of each term (terms without postings are absent).
+    /// Every posting of each term, in no particular order (terms without postings are absent).
     async fn postings(&self, corpus: Corpus, terms: &[String]) -> BackendResult<HashMap<String, Vec<Posting>>>;
     /// The corpus's live documents and their summed weighted length.
     async fn stats(&self, corpus: Corpus) -> BackendResult<CorpusStats>;

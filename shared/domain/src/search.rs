@@ -8,7 +8,8 @@
 
 pub mod blocks;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 /// Distinct terms kept per document: the document and its postings are written in one
 /// DynamoDB transaction (at most 100 items), and a modify deletes old and writes new postings.
@@ -206,43 +207,17 @@ pub struct Ranked {
 }
 
 /// BM25 over the weighted fields: `stats` describes the whole corpus, `postings` holds every
-/// posting of each query term; the best `size` documents are kept.
+/// posting of each query term (in any order); the best `size` documents are kept.
 pub fn rank(stats: CorpusStats, postings: &HashMap<String, Vec<Posting>>, size: usize) -> Ranked {
-    let scores = scores(stats, postings);
-    let total = scores.len();
-    let better = |a: &(i64, f64), b: &(i64, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    let mut top = scores;
-    if top.len() > size {
-        top.select_nth_unstable_by(size, better);
-        top.truncate(size);
-    }
-    top.sort_unstable_by(better);
-    Ranked { total, top }
-}
-
-/// Each posting's share of its document's score: BM25 of one term.
-fn term_scores(list: &[Posting], n: f64, average_length: f64) -> impl Iterator<Item = (i64, f64)> + '_ {
-    let df = list.len() as f64;
-    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-    list.iter().map(move |posting| {
-        let tf = f64::from(posting.frequency.primary) * PRIMARY_WEIGHT
-            + f64::from(posting.frequency.secondary) * SECONDARY_WEIGHT;
-        let norm = K1 * (1.0 - B + B * f64::from(posting.length) / average_length);
-        (posting.doc, idf * tf * (K1 + 1.0) / (tf + norm))
-    })
-}
-
-/// Every matching document's score, in no order. Scores add up in an array indexed by
-/// document id when the ids are dense enough (the common case: ids are sequential), which is
-/// several times cheaper than a hash map over tens of thousands of postings.
-fn scores(stats: CorpusStats, postings: &HashMap<String, Vec<Posting>>) -> Vec<(i64, f64)> {
     let lists: Vec<&Vec<Posting>> = postings.values().filter(|list| !list.is_empty()).collect();
     let count: usize = lists.iter().map(|list| list.len()).sum();
     let largest_df = lists.iter().map(|list| list.len()).max().unwrap_or(0) as f64;
     // The statistics are kept beside the postings, not with them: never let a lagging count
     // make a term look more common than the corpus.
-    let n = (stats.documents as f64).max(largest_df).max(1.0);
-    let average_length = stats.average_length();
+    let weights = Bm25 {
+        documents: (stats.documents as f64).max(largest_df).max(1.0),
+        average_length: stats.average_length(),
+    };
     let (low, high) = lists
         .iter()
         .flat_map(|list| list.iter())
@@ -250,28 +225,120 @@ fn scores(stats: CorpusStats, postings: &HashMap<String, Vec<Posting>>) -> Vec<(
             (low.min(posting.doc), high.max(posting.doc))
         });
     let span = usize::try_from(high.saturating_sub(low)).unwrap_or(usize::MAX);
+    let mut best = Best::new(size);
     if span < count.saturating_mul(4).max(4096) {
-        // Every score is positive (idf > 0, tf > 0), so 0 marks a document nothing matched.
+        // Scores add up in an array indexed by document id when the ids are dense enough (the
+        // common case: ids are sequential), several times cheaper than a hash map over tens of
+        // thousands of postings. Every score is positive (idf > 0, tf > 0), so 0 marks a
+        // document nothing matched.
         let mut dense = vec![0.0f64; span + 1];
         for list in &lists {
-            for (doc, score) in term_scores(list, n, average_length) {
-                dense[(doc - low) as usize] += score;
+            weights.each_score(list, |doc, score| dense[(doc - low) as usize] += score);
+        }
+        for (offset, score) in dense.into_iter().enumerate() {
+            if score > 0.0 {
+                best.offer(low + offset as i64, score);
             }
         }
-        return dense
-            .into_iter()
-            .enumerate()
-            .filter(|(_, score)| *score > 0.0)
-            .map(|(offset, score)| (low + offset as i64, score))
-            .collect();
-    }
-    let mut sparse: HashMap<i64, f64> = HashMap::with_capacity(count);
-    for list in &lists {
-        for (doc, score) in term_scores(list, n, average_length) {
-            *sparse.entry(doc).or_default() += score;
+    } else {
+        let mut sparse: HashMap<i64, f64> = HashMap::with_capacity(count);
+        for list in &lists {
+            weights.each_score(list, |doc, score| *sparse.entry(doc).or_default() += score);
+        }
+        for (doc, score) in sparse {
+            best.offer(doc, score);
         }
     }
-    sparse.into_iter().collect()
+    best.into_ranked()
+}
+
+/// BM25 of one term over a corpus.
+struct Bm25 {
+    documents: f64,
+    average_length: f64,
+}
+
+impl Bm25 {
+    /// Calls `add` with each posting's document and its share of that document's score.
+    fn each_score(&self, list: &[Posting], mut add: impl FnMut(i64, f64)) {
+        let df = list.len() as f64;
+        let idf = (1.0 + (self.documents - df + 0.5) / (df + 0.5)).ln();
+        let per_length = K1 * B / self.average_length;
+        for posting in list {
+            let tf = f64::from(posting.frequency.primary) * PRIMARY_WEIGHT
+                + f64::from(posting.frequency.secondary) * SECONDARY_WEIGHT;
+            let norm = K1 * (1.0 - B) + per_length * f64::from(posting.length);
+            add(posting.doc, idf * tf * (K1 + 1.0) / (tf + norm));
+        }
+    }
+}
+
+/// The best `size` of the documents offered, and how many were offered: one pass with a heap
+/// of `size` whose root is the worst kept, so that nothing is collected or sorted but the top.
+struct Best {
+    size: usize,
+    offered: usize,
+    kept: BinaryHeap<Reverse<Scored>>,
+}
+
+/// Ordered by score, then by lower id: the greater is the better hit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scored {
+    score: f64,
+    doc: i64,
+}
+
+impl Eq for Scored {}
+
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score.total_cmp(&other.score).then(other.doc.cmp(&self.doc))
+    }
+}
+
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Best {
+    fn new(size: usize) -> Self {
+        Self {
+            size,
+            offered: 0,
+            kept: BinaryHeap::with_capacity(size.saturating_add(1).min(MAX_HITS + 1)),
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, doc: i64, score: f64) {
+        self.offered += 1;
+        // Once the heap is full, most documents score below its worst: one comparison each.
+        if self.kept.len() == self.size && self.kept.peek().is_none_or(|worst| score < worst.0.score) {
+            return;
+        }
+        let scored = Scored { score, doc };
+        if self.kept.len() < self.size {
+            self.kept.push(Reverse(scored));
+        } else if let Some(mut worst) = self.kept.peek_mut()
+            && scored > worst.0
+        {
+            *worst = Reverse(scored);
+        }
+    }
+
+    fn into_ranked(self) -> Ranked {
+        Ranked {
+            total: self.offered,
+            top: self
+                .kept
+                .into_sorted_vec()
+                .into_iter()
+                .map(|Reverse(scored)| (scored.doc, scored.score))
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -406,6 +473,24 @@ mod tests {
         let ids: Vec<i64> = dense.top.iter().map(|(id, _)| id * 1_000_003).collect();
         assert_eq!(ids, sparse.top.iter().map(|(id, _)| *id).collect::<Vec<_>>());
         assert!(dense.top.windows(2).all(|pair| pair[0].1 >= pair[1].1));
+    }
+
+    #[test]
+    fn ties_go_to_the_lower_id_and_size_zero_still_counts_every_match() {
+        let posting = |doc| Posting {
+            doc,
+            frequency: TermFrequency {
+                primary: 1,
+                secondary: 0,
+            },
+            length: 30,
+        };
+        let postings = HashMap::from([("t".to_owned(), [9, 4, 7, 1, 8].map(posting).to_vec())]);
+        let ids = |ranked: Ranked| ranked.top.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+        assert_eq!(ids(rank(stats(100), &postings, 3)), [1, 4, 7]);
+        assert_eq!(ids(rank(stats(100), &postings, 50)), [1, 4, 7, 8, 9]);
+        let counted = rank(stats(100), &postings, 0);
+        assert_eq!((counted.total, counted.top.len()), (5, 0));
     }
 
     #[test]

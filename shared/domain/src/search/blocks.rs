@@ -35,7 +35,21 @@ fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
+/// Almost every number in a block (gaps between common terms' documents, frequencies,
+/// lengths) fits one byte: that case is inlined into the decoding loop.
+#[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Result<u64, MalformedBlock> {
+    match bytes.get(*at) {
+        Some(byte) if *byte < 0x80 => {
+            *at += 1;
+            Ok(u64::from(*byte))
+        }
+        _ => take_long_varint(bytes, at),
+    }
+}
+
+#[cold]
+fn take_long_varint(bytes: &[u8], at: &mut usize) -> Result<u64, MalformedBlock> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *bytes.get(*at).ok_or(MalformedBlock)?;
@@ -85,6 +99,29 @@ pub fn decode_into(bytes: &[u8], out: &mut Vec<Posting>) -> Result<(), Malformed
         previous = doc;
     }
     Ok(())
+}
+
+/// Lays `deltas` over `postings` in place, for a reader that needs every posting but not
+/// their order: `postings` arrives sorted by id (the packed ones, as decoded); a delta replaces
+/// its document's posting where there is one, a tombstone removes it, and a new document's
+/// delta is appended. Costs a binary search per delta, and one pass only when a tombstone hit.
+/// (The compactor, which must keep the order, uses [`overlay`].)
+pub fn lay_over_unordered(postings: &mut Vec<Posting>, deltas: &[Posting]) {
+    let packed = postings.len();
+    let mut removed = false;
+    for delta in deltas {
+        match postings[..packed].binary_search_by_key(&delta.doc, |posting| posting.doc) {
+            Ok(at) => {
+                removed |= is_tombstone(delta);
+                postings[at] = *delta;
+            }
+            Err(_) if !is_tombstone(delta) => postings.push(*delta),
+            Err(_) => {}
+        }
+    }
+    if removed {
+        postings.retain(|posting| !is_tombstone(posting));
+    }
 }
 
 /// A term's postings: the packed ones (sorted by id) with the deltas (sorted by id) laid over
@@ -177,6 +214,25 @@ mod tests {
         );
         assert_eq!(overlay(&[], &deltas[..1]), deltas[..1]);
         assert_eq!(overlay(&packed, &[]), packed);
+    }
+
+    #[test]
+    fn laying_deltas_over_unordered_gives_the_same_postings_as_the_ordered_overlay() {
+        let packed: Vec<Posting> = (1..=40).map(|i| posting(i * 3, 1, (i % 2) as u32, 9)).collect();
+        let deltas = [
+            posting(1, 1, 0, 4),   // new, before every packed id
+            posting(3, 0, 0, 0),   // removes a packed posting
+            posting(6, 2, 2, 11),  // replaces one
+            posting(7, 0, 0, 0),   // removes one that was never packed
+            posting(200, 1, 1, 5), // new, after every packed id
+        ];
+        let mut unordered = packed.clone();
+        lay_over_unordered(&mut unordered, &deltas);
+        unordered.sort_by_key(|posting| posting.doc);
+        assert_eq!(unordered, overlay(&packed, &deltas));
+        let mut only_new = Vec::new();
+        lay_over_unordered(&mut only_new, &deltas);
+        assert_eq!(only_new, [deltas[0], deltas[2], deltas[4]]);
     }
 
     #[test]
