@@ -147,6 +147,12 @@ impl Adapters {
         ))
     }
 
+    /// The search index reading each term in pages of `rows` (tests of reads racing folds).
+    #[cfg(feature = "test-util")]
+    pub fn search_index_paged(&self, rows: i32) -> Arc<dyn SearchIndex> {
+        Arc::new(aws::DynamoSearchIndex::new(self.clients.dynamodb.clone(), &self.config.tables).paged(rows))
+    }
+
     pub fn compactor(&self) -> Arc<dyn PostingCompactor> {
         Arc::new(aws::DynamoCompactor::new(
             self.clients.dynamodb.clone(),

@@ -23,6 +23,8 @@ use std::collections::HashMap;
 pub struct DynamoSearchIndex {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    /// Rows per page of a term's Query: DynamoDB's 1 MB unless a test asks for smaller pages.
+    rows_per_page: Option<i32>,
 }
 
 impl DynamoSearchIndex {
@@ -30,11 +32,22 @@ impl DynamoSearchIndex {
         Self {
             client,
             table: tables.name("postings"),
+            rows_per_page: None,
+        }
+    }
+
+    /// Reads each term in pages of `rows`, as a term past 1 MB is read: tests race folds
+    /// against a read of many pages without writing megabytes.
+    #[cfg(feature = "test-util")]
+    pub fn paged(self, rows: i32) -> Self {
+        Self {
+            rows_per_page: Some(rows),
+            ..self
         }
     }
 
     /// Every posting of `term`, in no particular order: its blocks with its deltas laid over
-    /// them (one Query, paged by DynamoDB past 1 MB).
+    /// them (one Query, paged by DynamoDB past 1 MB, read newest rows first).
     async fn term_postings(&self, corpus: Corpus, term: &str) -> BackendResult<Vec<Posting>> {
         let query = self
             .client
@@ -45,9 +58,13 @@ impl DynamoSearchIndex {
             .projection_expression("#f, #b")
             .expression_attribute_names("#f", FIELDS)
             .expression_attribute_names("#b", BLOCK)
+            .set_limit(self.rows_per_page)
+            // Deltas (doc > 0) first, then the head, then the blocks (doc < 0). A fold writes a
+            // block before it deletes the deltas the block now holds, so a delta gone by the
+            // time its page is read is in a block read later, whatever page a fold commits at.
+            .scan_index_forward(false)
             .consistent_read(true);
         let rows = query_all(query).await?;
-        // Rows arrive in `doc` order: blocks (the last block first), the head, then deltas.
         let mut blocks = Vec::new();
         let mut deltas = Vec::new();
         for row in &rows {
@@ -61,7 +78,8 @@ impl DynamoSearchIndex {
         // touched is never paged in).
         let room = blocks.iter().map(|block| block.len() / 4).sum::<usize>() + deltas.len();
         let mut postings = Vec::with_capacity(room);
-        for block in blocks.into_iter().rev() {
+        // Blocks arrive in id order (block 0 is doc -1), so the decoded postings are sorted.
+        for block in blocks {
             decode_into(block, &mut postings).map_err(|error| corrupt(format!("{term}: {error}")))?;
         }
         lay_over_unordered(&mut postings, &deltas);

@@ -227,3 +227,58 @@ async fn the_dev_servers_stream_reader_packs_new_postings() {
     assert_eq!(waiting, 0, "the stream reader folded the term's deltas");
     assert_eq!(search(&app, &t).await["hits"]["total"].as_u64(), Some(3));
 }
+
+/// A term past 1 MB is read in several pages, and a fold may commit between two of them: it
+/// writes the block, then deletes the deltas it holds. Whatever the moment, a read must find
+/// every document that had the term before the read began. Read here in pages of two rows,
+/// while new documents arrive and are folded as soon as they do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_of_many_pages_racing_folds_misses_nothing() {
+    let (app, adapters) = (Arc::new(TestApp::spawn().await), adapters().await);
+    let user = app.register().await;
+    let t = unique_word();
+    let key = format!("g#{t}");
+    let committed = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for _ in 0..12 {
+        let id = add(&app, &user, &t).await;
+        committed.lock().unwrap().push(id);
+    }
+    adapters.compactor().compact(&key).await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let folding = {
+        let (compactor, stop, key) = (adapters.compactor(), stop.clone(), key.clone());
+        tokio::spawn(async move {
+            let mut packed = 0;
+            while !stop.load(Ordering::Relaxed) {
+                if let Folded::Packed { .. } = compactor.compact(&key).await.expect("a fold") {
+                    packed += 1;
+                }
+            }
+            packed
+        })
+    };
+    let adding = {
+        let (app, committed, stop, t) = (app.clone(), committed.clone(), stop.clone(), t.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let id = add(&app, &user, &t).await;
+                committed.lock().unwrap().push(id);
+            }
+        })
+    };
+    let index = adapters.search_index_paged(2);
+    for read in 0..40 {
+        let before: Vec<i64> = committed.lock().unwrap().clone();
+        let found = index.postings(Corpus::Goods, std::slice::from_ref(&t)).await.unwrap();
+        let found: Vec<i64> = found[&t].iter().map(|posting| posting.doc).collect();
+        let missed: Vec<&i64> = before.iter().filter(|id| !found.contains(id)).collect();
+        assert!(
+            missed.is_empty(),
+            "read {read} missed {missed:?} of {} documents",
+            before.len()
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    adding.await.unwrap();
+    assert!(folding.await.unwrap() > 0, "the folds ran while the reads did");
+}
