@@ -649,6 +649,18 @@ the throwaway root alone, to see what loading the system's roots adds to init's 
 
 
 # ---------------------------------------------------------------------------- main
+HAND_WRITTEN = "\n## Memory sizes"
+
+
+def written_by_hand(report):
+    """The report's sections from HAND_WRITTEN on (the memory-size choice, the profiles): kept
+    as they are when the measured sections above them are written again."""
+    path = Path(report)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    at = text.find(HAND_WRITTEN)
+    return text[at:] if at >= 0 else ""
+
+
 def find_rie():
     arch = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
     found = sorted(glob.glob(str(ROOT / f".venv/lib/python3*/site-packages/samcli/local/rapid/aws-lambda-rie-{arch}")))
@@ -763,7 +775,8 @@ def main(argv):
     print("\n".join(targets(rows)))
     if args.report:
         Path(args.report).write_text(document(rows, args, started, time.monotonic() - clock,
-                                                      (load_before, os.getloadavg()[0])), encoding="utf-8")
+                                                      (load_before, os.getloadavg()[0])) + written_by_hand(args.report),
+                                     encoding="utf-8")
         log(f"wrote {args.report}")
     return 0
 
