@@ -107,6 +107,20 @@ async fn folding_deltas_into_blocks_changes_no_answer() {
     );
 }
 
+/// Folds `key` over and over until `stop`; the task answers how many folds packed anything.
+fn fold_until(stop: &Arc<AtomicBool>, adapters: &Adapters, key: &str) -> tokio::task::JoinHandle<usize> {
+    let (compactor, stop, key) = (adapters.compactor(), stop.clone(), key.to_owned());
+    tokio::spawn(async move {
+        let mut packed = 0;
+        while !stop.load(Ordering::Relaxed) {
+            if let Folded::Packed { .. } = compactor.compact(&key).await.expect("a fold") {
+                packed += 1;
+            }
+        }
+        packed
+    })
+}
+
 /// What the index must say for `term`: each live item that has it, with its counts.
 async fn expected_postings(adapters: &Adapters, ids: &[i64], term: &str) -> BTreeMap<i64, Posting> {
     let ids: Vec<ItemId> = ids.iter().copied().map(ItemId::new).collect();
@@ -132,18 +146,7 @@ async fn folds_racing_with_adds_edits_and_deletes_lose_nothing() {
     let t = unique_word();
     let key = format!("g#{t}");
     let stop = Arc::new(AtomicBool::new(false));
-    let folding = {
-        let (compactor, stop, key) = (adapters.compactor(), stop.clone(), key.clone());
-        tokio::spawn(async move {
-            let mut packed = 0;
-            while !stop.load(Ordering::Relaxed) {
-                if let Folded::Packed { .. } = compactor.compact(&key).await.expect("a fold") {
-                    packed += 1;
-                }
-            }
-            packed
-        })
-    };
+    let folding = fold_until(&stop, &adapters, &key);
     let mut added = Vec::new();
     for round in 0..4 {
         let titles: Vec<String> = (0..16).map(|i| format!("{t} 第{round}批 {i}")).collect();
@@ -245,18 +248,7 @@ async fn a_read_of_many_pages_racing_folds_misses_nothing() {
     }
     adapters.compactor().compact(&key).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let folding = {
-        let (compactor, stop, key) = (adapters.compactor(), stop.clone(), key.clone());
-        tokio::spawn(async move {
-            let mut packed = 0;
-            while !stop.load(Ordering::Relaxed) {
-                if let Folded::Packed { .. } = compactor.compact(&key).await.expect("a fold") {
-                    packed += 1;
-                }
-            }
-            packed
-        })
-    };
+    let folding = fold_until(&stop, &adapters, &key);
     let adding = {
         let (app, committed, stop, t) = (app.clone(), committed.clone(), stop.clone(), t.clone());
         tokio::spawn(async move {
