@@ -307,17 +307,13 @@ impl Best {
         Self {
             size,
             offered: 0,
-            kept: BinaryHeap::with_capacity(size.saturating_add(1).min(MAX_HITS + 1)),
+            kept: BinaryHeap::with_capacity(size.min(MAX_HITS)),
         }
     }
 
     #[inline]
     fn offer(&mut self, doc: i64, score: f64) {
         self.offered += 1;
-        // Once the heap is full, most documents score below its worst: one comparison each.
-        if self.kept.len() == self.size && self.kept.peek().is_none_or(|worst| score < worst.0.score) {
-            return;
-        }
         let scored = Scored { score, doc };
         if self.kept.len() < self.size {
             self.kept.push(Reverse(scored));
