@@ -105,35 +105,9 @@ async fn pass(
     // batch after batch, and each fold starts with a read of the term.
     let mut records = Vec::new();
     let mut advanced = Vec::new();
-    for (shard, mut iterator) in iterators.clone() {
-        for _ in 0..READS_PER_PASS {
-            let read = match streams
-                .get_records()
-                .shard_iterator(&iterator)
-                .limit(BATCH)
-                .send()
-                .await
-            {
-                Ok(read) => read,
-                Err(error) => {
-                    // An iterator DynamoDB no longer honours (expired, or trimmed past): the
-                    // next pass takes a fresh one from the shard's oldest record.
-                    tracing::debug!(%shard, error = described(error), "stream iterator dropped");
-                    advanced.push((shard.clone(), Advance::Dropped));
-                    break;
-                }
-            };
-            records.extend(read.records().iter().filter_map(as_event_record));
-            let Some(next) = read.next_shard_iterator().map(str::to_owned) else {
-                advanced.push((shard.clone(), Advance::Closed));
-                break;
-            };
-            advanced.push((shard.clone(), Advance::To(next.clone())));
-            if read.records().is_empty() {
-                break;
-            }
-            iterator = next;
-        }
+    for (shard, iterator) in iterators.clone() {
+        let advance = read_shard(streams, &shard, iterator, &mut records).await;
+        advanced.push((shard, advance));
     }
     if !records.is_empty() {
         let done = compact(compactor, &records).await.map_err(|e| e.to_string())?;
@@ -160,4 +134,35 @@ async fn pass(
         }
     }
     Ok(())
+}
+
+/// Reads one shard from `iterator` up to what is waiting (at most [`READS_PER_PASS`] reads),
+/// adding what it holds to `records`, and says where the next pass goes on from.
+async fn read_shard(streams: &Client, shard: &str, mut iterator: String, records: &mut Vec<StreamRecord>) -> Advance {
+    for _ in 0..READS_PER_PASS {
+        let read = match streams
+            .get_records()
+            .shard_iterator(&iterator)
+            .limit(BATCH)
+            .send()
+            .await
+        {
+            Ok(read) => read,
+            Err(error) => {
+                // An iterator DynamoDB no longer honours (expired, or trimmed past): the next
+                // pass takes a fresh one from the shard's oldest record.
+                tracing::debug!(%shard, error = described(error), "stream iterator dropped");
+                return Advance::Dropped;
+            }
+        };
+        records.extend(read.records().iter().filter_map(as_event_record));
+        let Some(next) = read.next_shard_iterator() else {
+            return Advance::Closed;
+        };
+        iterator = next.to_owned();
+        if read.records().is_empty() {
+            break;
+        }
+    }
+    Advance::To(iterator)
 }
