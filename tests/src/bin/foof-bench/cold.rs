@@ -1,8 +1,8 @@
 //! Each release function binary started under the Lambda Runtime API stub: time from exec to
 //! the first reply, and peak RSS, over several starts.
 
+use crate::function::event;
 use foof_tests::RuntimeApiStub;
-use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
 
@@ -21,17 +21,6 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-fn event() -> serde_json::Value {
-    json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": "/bench/cold-start", "rawQueryString": "",
-        "headers": {"host": "bench"},
-        "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "bench", "domainPrefix": "bench",
-            "http": {"method": "GET", "path": "/bench/cold-start", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},
-            "requestId": "bench", "routeKey": "$default", "stage": "$default", "time": "25/Nov/2026:09:00:00 +0000", "timeEpoch": 0},
-        "isBase64Encoded": false
-    })
 }
 
 pub async fn measure(release: &Path, starts: usize) -> Vec<ColdStart> {
@@ -58,7 +47,7 @@ pub async fn measure(release: &Path, starts: usize) -> Vec<ColdStart> {
                 .kill_on_drop(true)
                 .spawn()
                 .expect("the function starts");
-            let reply = runtime.invoke(event()).await.response();
+            let reply = runtime.invoke(event("GET", "/bench/cold-start", None)).await.response();
             times.push(started.elapsed().as_secs_f64() * 1000.0);
             assert_eq!(reply["statusCode"], 404, "{function} answered the probe");
             peak = peak.max(peak_rss_kib(child.id().unwrap_or_default()));

@@ -13,17 +13,21 @@ pub struct Function {
     pub cpu: ProcessCpu,
 }
 
-/// An HTTP API (payload 2.0) event for `method path` with a JSON body.
-fn event(method: &str, path: &str, body: &Value) -> Value {
-    json!({
+/// An HTTP API (payload 2.0) event for `method path`, with a JSON body if there is one.
+pub fn event(method: &str, path: &str, body: Option<&Value>) -> Value {
+    let mut event = json!({
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": {"host": "bench", "content-type": "application/json"},
+        "headers": {"host": "bench"},
         "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "bench", "domainPrefix": "bench",
             "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},
             "requestId": "bench", "routeKey": "$default", "stage": "$default", "time": "25/Nov/2026:09:00:00 +0000", "timeEpoch": 0},
-        "body": body.to_string(),
         "isBase64Encoded": false
-    })
+    });
+    if let Some(body) = body {
+        event["headers"]["content-type"] = json!("application/json");
+        event["body"] = json!(body.to_string());
+    }
+    event
 }
 
 impl Function {
@@ -53,7 +57,7 @@ impl Function {
 
     /// `POST path` with a JSON body: the reply's body as JSON, after checking it is a 200.
     pub async fn post(&self, path: &str, body: Value) -> Value {
-        let reply = self.runtime.invoke(event("POST", path, &body)).await.response();
+        let reply = self.runtime.invoke(event("POST", path, Some(&body))).await.response();
         assert_eq!(reply["statusCode"], 200, "{path}: {reply}");
         let text = reply["body"].as_str().unwrap_or_default();
         serde_json::from_str(text).unwrap_or(Value::Null)
