@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv/bin
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run sam-local test test-sam-local test-iam test-localstack test-external lint unit bench bench-search bench-lambda fuzz build-lambda sam-build smoke deploy logs delete lint-workflows setup clean-local
+.PHONY: moderator run sam-local test test-sam-local test-iam test-localstack test-external lint unit bench bench-search bench-lambda fuzz build-lambda sam-build smoke deploy logs delete lint-workflows setup clean-local
 
 ## run: the whole API on http://127.0.0.1:$${PORT:-4000} over local emulators (Ctrl-C stops all)
 run:
@@ -113,6 +113,11 @@ delete: setup
 	@echo "delete: with their data, and so is the SSM JWT secret: remove them by hand once they are no longer wanted;"
 	@echo "delete: until then a new stack of the same name cannot create its tables"
 	$(VENV)/sam delete
+
+## moderator: make a user a moderator (PHONE=… or UUID=…; REVOKE=1 takes the role back): in
+## `make run`'s emulators, or with STACK=… in that deployed stack (usual AWS credentials)
+moderator: setup
+	$(if $(STACK),,source scripts/local-env.sh && export AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL:-http://127.0.0.1:4566} AWS_ENDPOINT_URL_DYNAMODB=$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:8000} &&) $(VENV)/python scripts/moderator.py $(if $(REVOKE),revoke,grant) $(if $(UUID),--uuid '$(UUID)',--phone '$(PHONE)') $(if $(STACK),--stack '$(STACK)')
 
 setup:
 	scripts/setup.sh

@@ -19,6 +19,7 @@ pub fn router(adapters: &Adapters) -> Router {
         foof_favorites::router,
         foof_chats::router,
         foof_trades::router,
+        foof_safety::router,
         foof_search::router,
         foof_images::router,
     ];

@@ -7,8 +7,8 @@ use crate::http::Sessions;
 use foof_aws::{self as aws, AwsClients};
 use foof_domain::clock::{Clock, SystemClock};
 use foof_domain::ports::{
-    CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, PostingCompactor, RateLimiter,
-    SearchIndex, SmsSender, UserStore,
+    BlockList, CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, PostingCompactor,
+    RateLimiter, ReportStore, SearchIndex, SmsSender, UserStore,
 };
 use foof_domain::tokens::TokenService;
 use std::sync::Arc;
@@ -137,6 +137,21 @@ impl Adapters {
         Arc::new(aws::DynamoMessages::new(
             self.clients.dynamodb.clone(),
             &self.config.tables,
+        ))
+    }
+
+    pub fn blocks(&self) -> Arc<dyn BlockList> {
+        Arc::new(aws::DynamoBlocks::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+        ))
+    }
+
+    pub fn reports(&self) -> Arc<dyn ReportStore> {
+        Arc::new(aws::DynamoReports::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+            self.ids(),
         ))
     }
 

@@ -53,6 +53,8 @@ pub struct Config {
     pub pushes: PushLimits,
     /// Verification mail per account and per mailbox.
     pub mail: MailLimits,
+    /// Distinct users with an open report of a listing that hide it pending review.
+    pub reports_to_hide: usize,
     /// Deltas a search term gathers before the compactor packs them into its blocks.
     pub compact_at_deltas: usize,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
@@ -107,6 +109,7 @@ impl Config {
                 per_minute: limit("PUSHES_PER_MINUTE", 30, 60_000)?,
                 per_day: limit("PUSHES_PER_DAY", 1000, 86_400_000)?,
             },
+            reports_to_hide: usize::try_from(number("REPORTS_TO_HIDE", 3)?).unwrap_or(usize::MAX),
             compact_at_deltas: usize::try_from(number("COMPACT_AT_DELTAS", 64)?).unwrap_or(usize::MAX),
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),
             endpoints: EndpointOverrides {

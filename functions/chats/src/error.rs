@@ -12,6 +12,9 @@ pub enum ChatError {
     NoSuchUser,
     #[error("the sender pushed too many messages in the window")]
     TooFrequent,
+    /// The recipient blocks the sender; the reply does not say so.
+    #[error("the recipient blocks the sender")]
+    Blocked,
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -22,6 +25,7 @@ impl From<ChatError> for ApiError {
             ChatError::InvalidRequest => ApiError::InvalidRequest,
             ChatError::NoSuchUser => ApiError::Failure("no such user"),
             ChatError::TooFrequent => ApiError::Failure("request too frequent"),
+            ChatError::Blocked => ApiError::Failure("message refused"),
             ChatError::Backend(cause) => ApiError::Backend(cause),
         }
     }

@@ -4,13 +4,14 @@ use crate::error::ChatError;
 use foof_domain::clock::Clock;
 use foof_domain::ids::{MessageId, UserId};
 use foof_domain::message::{DEFAULT_HISTORY_PAGE, DEFAULT_NEW_PAGE, Message, Page, PageEnd};
-use foof_domain::ports::{IdAllocator, MessageStore, PushLimits, RateLimiter, Written};
+use foof_domain::ports::{BlockList, IdAllocator, MessageStore, PushLimits, RateLimiter, Written};
 use std::sync::Arc;
 
 /// The chats group's use cases.
 pub struct Chats {
     ids: Arc<dyn IdAllocator>,
     messages: Arc<dyn MessageStore>,
+    blocks: Arc<dyn BlockList>,
     limits: Arc<dyn RateLimiter>,
     pushes: PushLimits,
     clock: Arc<dyn Clock>,
@@ -20,6 +21,7 @@ impl Chats {
     pub fn new(
         ids: Arc<dyn IdAllocator>,
         messages: Arc<dyn MessageStore>,
+        blocks: Arc<dyn BlockList>,
         limits: Arc<dyn RateLimiter>,
         pushes: PushLimits,
         clock: Arc<dyn Clock>,
@@ -27,6 +29,7 @@ impl Chats {
         Self {
             ids,
             messages,
+            blocks,
             limits,
             pushes,
             clock,
@@ -48,6 +51,10 @@ impl Chats {
             Message::new(MessageId::new(0), from, to, kind, data, now).map_err(|_| ChatError::InvalidRequest)?;
         if !self.within_push_limits(from, now).await? {
             return Err(ChatError::TooFrequent);
+        }
+        // Counted against the limits all the same, so that probing who blocks you costs pushes.
+        if self.blocks.blocks(to, from).await? {
+            return Err(ChatError::Blocked);
         }
         let message = Message {
             id: MessageId::new(self.ids.next_id("chats").await?),

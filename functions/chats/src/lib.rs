@@ -24,6 +24,7 @@ pub fn router(adapters: &Adapters) -> Router {
     let chats = Chats::new(
         adapters.ids(),
         adapters.messages(),
+        adapters.blocks(),
         adapters.limits(),
         pushes,
         adapters.clock(),

@@ -141,6 +141,7 @@ mod tests {
             sold: Sold::OnSale,
             buyer: None,
             deleted: false,
+            hidden: None,
         }
     }
 

@@ -18,7 +18,7 @@ type Reply = Result<Json<Value>, ApiError>;
 type TradesState = State<AppState<Trades>>;
 
 pub fn router(adapters: &Adapters) -> Router {
-    let trades = Trades::new(adapters.items(), adapters.messages());
+    let trades = Trades::new(adapters.items(), adapters.messages(), adapters.blocks());
     Router::new()
         .route("/item/order", post(order))
         .route("/item/trade", post(trade))

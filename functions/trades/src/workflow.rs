@@ -4,18 +4,30 @@
 use crate::error::TradeError;
 use foof_domain::ids::{ItemId, MessageId, UserId};
 use foof_domain::item::Item;
-use foof_domain::ports::{ItemStore, MessageRemoval, MessageStore, Reservation, Written};
+use foof_domain::ports::{BlockList, ItemStore, MessageRemoval, MessageStore, Reservation, Written};
 use std::sync::Arc;
 
-/// The trades group's use cases, over the two stores they touch.
+/// The trades group's use cases, over the stores they touch.
 pub struct Trades {
     items: Arc<dyn ItemStore>,
     messages: Arc<dyn MessageStore>,
+    blocks: Arc<dyn BlockList>,
 }
 
 impl Trades {
-    pub fn new(items: Arc<dyn ItemStore>, messages: Arc<dyn MessageStore>) -> Self {
-        Self { items, messages }
+    pub fn new(items: Arc<dyn ItemStore>, messages: Arc<dyn MessageStore>, blocks: Arc<dyn BlockList>) -> Self {
+        Self {
+            items,
+            messages,
+            blocks,
+        }
+    }
+
+    /// Whether either of the two blocks the other: then they do not trade.
+    async fn blocked_between(&self, one: UserId, other: UserId) -> Result<bool, TradeError> {
+        let (one_blocks, other_blocks) =
+            tokio::try_join!(self.blocks.blocks(one, other), self.blocks.blocks(other, one))?;
+        Ok(one_blocks || other_blocks)
     }
 
     async fn live_item(&self, item: ItemId) -> Result<Option<Item>, TradeError> {
@@ -32,6 +44,9 @@ impl Trades {
             return Err(TradeError::InvalidRequest);
         }
         let moving = current.sold.reserve().ok_or(TradeError::NotForTrade)?;
+        if self.blocked_between(owner, buyer).await? {
+            return Err(TradeError::NotForTrade);
+        }
         match self.items.reserve(item, owner, buyer, moving).await? {
             Reservation::Done => Ok(()),
             Reservation::Stale => Err(TradeError::NotForTrade),
@@ -114,6 +129,7 @@ mod tests {
             sold,
             buyer: None,
             deleted: false,
+            hidden: None,
         }
     }
 
@@ -125,7 +141,7 @@ mod tests {
             world.add_user(user, &format!("+861380013800{id}"));
         }
         world.add_item(item);
-        let trades = Trades::new(world.items(), world.messages());
+        let trades = Trades::new(world.items(), world.messages(), world.blocks());
         (world, trades)
     }
 
@@ -451,13 +467,22 @@ mod tests {
         async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written> {
             self.0.release(item, owner, moving).await
         }
+        async fn hide(&self, item: ItemId, why: &str) -> BackendResult<Written> {
+            self.0.hide(item, why).await
+        }
+        async fn reveal(&self, item: ItemId, why: &str) -> BackendResult<Written> {
+            self.0.reveal(item, why).await
+        }
+        async fn hidden_of(&self, owner: UserId) -> BackendResult<Vec<Item>> {
+            self.0.hidden_of(owner).await
+        }
     }
 
     #[tokio::test]
     async fn of_two_concurrent_orders_exactly_one_wins() {
         let (world, _) = world(Sold::OnSale);
         let items = Arc::new(SlowReads(world.items(), AtomicUsize::new(0)));
-        let trades = Trades::new(items.clone(), world.messages());
+        let trades = Trades::new(items.clone(), world.messages(), world.blocks());
         let (to_buyer, to_other) = tokio::join!(trades.order(SELLER, ITEM, BUYER), trades.order(SELLER, ITEM, OTHER));
         let winner = match (to_buyer, to_other) {
             (Ok(()), Err(TradeError::NotForTrade)) => BUYER,

@@ -202,6 +202,10 @@ impl Accounts {
             return Err(UserError::PasswordIncorrect);
         }
         self.give_back(&slots, taken, now).await?;
+        // Said only to someone who knows the password.
+        if user.suspended_at(now) {
+            return Err(UserError::Suspended);
+        }
         let token = self.ports.tokens.issue_login(id, user.token_version);
         Ok((user, token))
     }

@@ -20,6 +20,8 @@ pub enum UserError {
     PhoneTaken,
     #[error("a code was sent too recently or too often")]
     TooFrequent,
+    #[error("a moderator suspended the account")]
+    Suspended,
     #[error("no user has this uuid")]
     NoSuchUser,
     #[error("the token's user no longer exists")]
@@ -38,6 +40,7 @@ impl From<UserError> for ApiError {
             UserError::BadVerifyCode => ApiError::Failure("bad verify code"),
             UserError::PhoneTaken => ApiError::Failure("phone number already token"),
             UserError::TooFrequent => ApiError::Failure("request too frequent"),
+            UserError::Suspended => ApiError::Failure("account suspended"),
             UserError::NoSuchUser => ApiError::Failure("no such user"),
             UserError::Forbidden => ApiError::Forbidden,
             UserError::Backend(cause) => ApiError::Backend(cause),

@@ -130,6 +130,7 @@ mod tests {
             sold,
             buyer,
             deleted,
+            hidden: None,
         }
     }
 

@@ -12,6 +12,8 @@ use foof_domain::ports::BackendResult;
 pub(crate) const ITEM_ID: &str = "itemid";
 pub(crate) const OWNER: &str = "uuid";
 pub(crate) const BUYER: &str = "to";
+/// Why a moderator hid the item; present only while it is hidden (and then `deleted` too).
+pub(crate) const HIDDEN: &str = "hidden";
 
 pub(crate) fn item_row(item: &Item) -> Row {
     let mut row = Row::from([
@@ -28,6 +30,9 @@ pub(crate) fn item_row(item: &Item) -> Row {
     ]);
     if let Some(buyer) = item.buyer {
         row.insert(BUYER.to_owned(), n(buyer.get()));
+    }
+    if let Some(why) = &item.hidden {
+        row.insert(HIDDEN.to_owned(), s(why));
     }
     row
 }
@@ -48,6 +53,7 @@ pub(crate) fn item_from_row(row: &Row) -> BackendResult<Item> {
             .then(|| number(row, BUYER).map(UserId::new))
             .transpose()?,
         deleted: is_deleted(row),
+        hidden: row.contains_key(HIDDEN).then(|| text(row, HIDDEN)).transpose()?,
     })
 }
 

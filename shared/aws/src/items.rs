@@ -7,8 +7,8 @@ use super::batch::{get_by_ids, get_one};
 use super::claims::IdClaims;
 use super::errors::{Built, corrupt};
 use super::item_rows::{
-    BUYER, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row, price_value,
-    sold_value,
+    BUYER, HIDDEN, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row,
+    price_value, sold_value,
 };
 use super::posting_rows::posting_changes;
 use super::query::query_all;
@@ -19,7 +19,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use foof_domain::ids::{ItemId, UserId};
 use foof_domain::item::{Item, ItemDetails, Listing, Transition};
-use foof_domain::ports::{BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written};
+use foof_domain::ports::{
+    BackendError, BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written,
+};
 use foof_domain::search::{Corpus, DocumentTerms, document_terms};
 use std::sync::Arc;
 
@@ -31,6 +33,15 @@ const PICTURE_NUMBERS: &str = "pictureNumbers";
 
 /// Holds while the item exists, is `:owner`'s and is not deleted.
 const OWNED_AND_LIVE: &str = "attribute_exists(itemid) AND #owner = :owner AND deleted = :false";
+
+/// Which of a user's items a listing shows.
+#[derive(Clone, Copy)]
+enum Listed {
+    /// Not deleted.
+    Live,
+    /// Hidden by a moderator or by reports (and so deleted to everyone else).
+    Hidden,
+}
 
 pub struct DynamoItems {
     client: aws_sdk_dynamodb::Client,
@@ -144,18 +155,37 @@ impl DynamoItems {
         })
     }
 
-    async fn query_index(&self, index: &str, key: &str, user: UserId) -> BackendResult<Vec<Item>> {
+    /// The items of `user` in `index` that are not deleted, or (`Listed::Hidden`) only hidden.
+    async fn query_index(&self, index: &str, key: &str, user: UserId, listed: Listed) -> BackendResult<Vec<Item>> {
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(index)
             .key_condition_expression("#key = :value")
-            .filter_expression("deleted = :false")
             .expression_attribute_names("#key", key)
-            .expression_attribute_values(":value", n(user.get()))
-            .expression_attribute_values(":false", AttributeValue::Bool(false));
+            .expression_attribute_values(":value", n(user.get()));
+        let query = match listed {
+            Listed::Live => query
+                .filter_expression("deleted = :false")
+                .expression_attribute_values(":false", AttributeValue::Bool(false)),
+            Listed::Hidden => query
+                .filter_expression("attribute_exists(#hidden)")
+                .expression_attribute_names("#hidden", HIDDEN),
+        };
         query_all(query).await?.iter().map(item_from_row).collect()
+    }
+
+    /// Drops why a deleted item of `owner` was hidden.
+    async fn forget_hiding(&self, item: ItemId, owner: UserId) -> BackendResult<()> {
+        let update = self
+            .update(item, "REMOVE #hidden")
+            .when("#owner = :owner")
+            .name("#hidden", HIDDEN)
+            .name("#owner", OWNER)
+            .value(":owner", n(owner.get()));
+        update.send(&self.client).await?;
+        Ok(())
     }
 
     /// A trade move on item `item`, applied only while it is in the move's `from` state and
@@ -271,12 +301,17 @@ impl ItemStore for DynamoItems {
             let current = match self.owned(item, owner).await? {
                 Ok(current) => current,
                 Err(OwnerWrite::Missing) => {
-                    // Deleting one's own deleted item again is fine.
-                    let again = self
-                        .get(item)
-                        .await?
-                        .is_some_and(|item| item.deleted && item.owner == owner);
-                    return Ok(if again { OwnerWrite::Done } else { OwnerWrite::Missing });
+                    // Deleting one's own deleted item again is fine; a hidden one is then only
+                    // deleted, so that dismissing its reports cannot bring it back.
+                    return match self.get(item).await? {
+                        Some(gone) if gone.deleted && gone.owner == owner => {
+                            if gone.hidden.is_some() {
+                                self.forget_hiding(item, owner).await?;
+                            }
+                            Ok(OwnerWrite::Done)
+                        }
+                        _ => Ok(OwnerWrite::Missing),
+                    };
                 }
                 Err(refusal) => return Ok(refusal),
             };
@@ -323,12 +358,74 @@ impl ItemStore for DynamoItems {
             .await
     }
 
+    async fn hide(&self, item: ItemId, why: &str) -> BackendResult<Written> {
+        for _ in 0..ATTEMPTS {
+            let Some(current) = self.get(item).await? else {
+                return Ok(Written::Refused);
+            };
+            if current.deleted {
+                if current.hidden.is_none() {
+                    return Ok(Written::Refused);
+                }
+                let update = self
+                    .update(item, "SET #hidden = :why")
+                    .when("attribute_exists(#hidden)")
+                    .name("#hidden", HIDDEN)
+                    .value(":why", s(why));
+                if matches!(update.send(&self.client).await?, Updated::Applied(_)) {
+                    return Ok(Written::Done);
+                }
+                continue;
+            }
+            let hiding = [("deleted", AttributeValue::Bool(true)), (HIDDEN, s(why))];
+            if self.transact_indexed(&current, &hiding, None).await? {
+                return Ok(Written::Done);
+            }
+        }
+        Err(BackendError::Unavailable(
+            "the item kept changing while it was hidden".into(),
+        ))
+    }
+
+    async fn reveal(&self, item: ItemId, why: &str) -> BackendResult<Written> {
+        let Some(current) = self.get(item).await? else {
+            return Ok(Written::Refused);
+        };
+        if current.hidden.as_deref() != Some(why) {
+            return Ok(Written::Refused);
+        }
+        let update = self
+            .update(item, "SET deleted = :false REMOVE #hidden")
+            .when("#hidden = :why AND title = :title AND note = :note")
+            .name("#hidden", HIDDEN)
+            .value(":false", AttributeValue::Bool(false))
+            .value(":why", s(why))
+            .value(":title", s(&current.title))
+            .value(":note", s(&current.note));
+        let mut writes = vec![update.into_step()?];
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Goods,
+            item.get(),
+            None,
+            Some(&item_terms(&current)),
+        )?);
+        Ok(match transact(&self.client, writes).await? {
+            None => Written::Done,
+            Some(_) => Written::Refused,
+        })
+    }
+
     async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>> {
-        self.query_index("by-owner", OWNER, owner).await
+        self.query_index("by-owner", OWNER, owner, Listed::Live).await
     }
 
     async fn bought_by(&self, buyer: UserId) -> BackendResult<Vec<Item>> {
-        self.query_index("by-buyer", BUYER, buyer).await
+        self.query_index("by-buyer", BUYER, buyer, Listed::Live).await
+    }
+
+    async fn hidden_of(&self, owner: UserId) -> BackendResult<Vec<Item>> {
+        self.query_index("by-owner", OWNER, owner, Listed::Hidden).await
     }
 
     async fn reserve(

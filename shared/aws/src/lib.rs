@@ -6,6 +6,7 @@
 //! `transact`, `batch`, `query`, `claims`), and `errors`.
 
 // Adapters.
+mod blocks;
 mod codes;
 mod compaction;
 mod favorites;
@@ -16,6 +17,7 @@ mod mail;
 mod messages;
 mod objects;
 mod postings;
+mod reports;
 mod sms;
 mod users;
 
@@ -33,6 +35,7 @@ mod query;
 mod transact;
 mod update;
 
+pub use blocks::DynamoBlocks;
 pub use codes::DynamoCodes;
 pub use compaction::DynamoCompactor;
 pub use favorites::DynamoFavorites;
@@ -45,6 +48,7 @@ pub use messages::DynamoMessages;
 pub use metrics::aws_calls;
 pub use objects::S3Objects;
 pub use postings::DynamoSearchIndex;
+pub use reports::DynamoReports;
 pub use sms::SnsSms;
 pub use users::DynamoUsers;
 

@@ -238,6 +238,19 @@ impl MessageStore for DynamoMessages {
         })
     }
 
+    async fn received(&self, to: UserId, id: MessageId) -> BackendResult<Option<Message>> {
+        let reply = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(to, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        reply.item.as_ref().map(message_from_row).transpose()
+    }
+
     async fn remove_requests(&self, owner: UserId, item: ItemId) -> BackendResult<usize> {
         let query = self
             .client

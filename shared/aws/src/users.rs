@@ -21,6 +21,12 @@ const TOKEN_VERSION: &str = "tokenVersion";
 /// The login id kept through the last password change; absent or 0: none.
 const KEPT_LOGIN: &str = "keptLogin";
 
+/// `"moderator"` on the users an operator made moderators (scripts/moderator.py); absent otherwise.
+const ROLE: &str = "role";
+const MODERATOR: &str = "moderator";
+/// Until when (epoch ms) a moderator suspended the user; absent: never.
+const SUSPENDED_UNTIL: &str = "suspendedUntil";
+
 /// The login (its token's login id, 0 for none) that outlives a password change.
 #[derive(Clone, Copy)]
 struct Kept(i64);
@@ -143,6 +149,8 @@ fn user_from_row(row: &Row) -> BackendResult<User> {
         score: number(row, "score")?,
         info: text(row, "info")?,
         password_hash: text(row, "password")?,
+        moderator: matches!(row.get(ROLE), Some(AttributeValue::S(role)) if role == MODERATOR),
+        suspended_until_ms: optional_number(row, SUSPENDED_UNTIL)?,
     })
 }
 
@@ -287,5 +295,16 @@ impl UserStore for DynamoUsers {
         .when("pendingIdcard = :card")
         .value(":card", s(idcard));
         Ok(confirm.send(&self.client).await?.into())
+    }
+
+    async fn suspend(&self, user: UserId, until_ms: i64) -> BackendResult<Written> {
+        let suspended = self
+            .update_existing(user, &[(SUSPENDED_UNTIL, n(until_ms))], Some(Kept(0)))
+            .await?;
+        Ok(if suspended.is_some() {
+            Written::Done
+        } else {
+            Written::Refused
+        })
     }
 }

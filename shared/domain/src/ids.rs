@@ -57,3 +57,7 @@ id_type!(
     /// A favourite row's `id`.
     FavoriteId
 );
+id_type!(
+    /// A report's `id` (trust and safety).
+    ReportId
+);

@@ -139,6 +139,8 @@ pub struct Item {
     /// The counter-party once the owner accepted one.
     pub buyer: Option<UserId>,
     pub deleted: bool,
+    /// Why a moderator (or enough reports) hid it: it is then also `deleted`, except to its owner.
+    pub hidden: Option<String>,
 }
 
 /// An item as the client reads it. Fields are in the wire's key order (alphabetical, as every
@@ -148,6 +150,9 @@ pub struct ItemView<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deleted: bool,
     depreciatione: i64,
+    /// To its owner only: why the item is hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<&'a str>,
     imgurl: &'a str,
     itemid: ItemId,
     note: &'a str,
@@ -244,6 +249,7 @@ impl Item {
             sold,
             buyer: None,
             deleted: false,
+            hidden: None,
         })
     }
 
@@ -258,6 +264,7 @@ impl Item {
         ItemView {
             deleted: self.deleted,
             depreciatione: self.condition,
+            hidden: None,
             imgurl: &self.images,
             itemid: self.id,
             note: &self.note,
@@ -271,6 +278,14 @@ impl Item {
             to: self.buyer.map_or(0, UserId::get),
             category: self.category,
             uuid: self.owner,
+        }
+    }
+
+    /// What its owner sees: as [`Item::view`], and why it is hidden if it is.
+    pub fn owner_view(&self) -> ItemView<'_> {
+        ItemView {
+            hidden: self.hidden.as_deref(),
+            ..self.view()
         }
     }
 

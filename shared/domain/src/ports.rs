@@ -2,9 +2,10 @@
 //! these; tests of pure rules need none of them.
 
 use crate::codes::CodePolicy;
-use crate::ids::{FavoriteId, ItemId, MessageId, UserId};
+use crate::ids::{FavoriteId, ItemId, MessageId, ReportId, UserId};
 use crate::item::{Item, ItemDetails, Listing, Transition};
 use crate::message::{Message, Page};
+use crate::safety::{Block, Filed, Report, Resolution, Target};
 use crate::search::{Corpus, CorpusStats, Posting};
 use crate::user::{ProfileChanges, PublicProfile, User};
 use async_trait::async_trait;
@@ -109,6 +110,9 @@ pub trait UserStore: Send + Sync {
     /// Stores the proven idcard (and so sets `verified`) if it is the one last requested, and
     /// uses the request up; `Refused` if it is not (a stale or used link) or the user is gone.
     async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written>;
+    /// Suspends the user until `until_ms` and moves its token version on in the same write,
+    /// which ends every login token it holds; `Refused` if the user does not exist.
+    async fn suspend(&self, user: UserId, until_ms: i64) -> BackendResult<Written>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +204,8 @@ pub trait ItemStore: Send + Sync {
     ) -> BackendResult<OwnerWrite>;
     /// The owner's items that are not deleted, in id order.
     async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>>;
+    /// The owner's hidden items, in id order.
+    async fn hidden_of(&self, owner: UserId) -> BackendResult<Vec<Item>>;
     /// Items whose counter-party is `buyer` (reserved or finished), not deleted, in id order.
     async fn bought_by(&self, buyer: UserId) -> BackendResult<Vec<Item>>;
     /// `/item/order`: makes the move and sets the buyer, if the item is still the owner's,
@@ -215,6 +221,13 @@ pub trait ItemStore: Send + Sync {
     async fn complete(&self, item: ItemId, buyer: UserId, moving: Transition) -> BackendResult<Written>;
     /// `/item/reset`: makes the move and clears the buyer, if still the owner's and in `from`.
     async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written>;
+    /// A moderator's hide: the item is deleted for everyone but its owner, who reads `why`, and
+    /// leaves the index, in one transaction. Hiding a hidden item again replaces `why`.
+    /// `Refused` if there is no such item or its owner deleted it.
+    async fn hide(&self, item: ItemId, why: &str) -> BackendResult<Written>;
+    /// Undoes a hide whose reason is still `why` (the item comes back as it was, indexed
+    /// again); `Refused` if the item is not hidden for that reason.
+    async fn reveal(&self, item: ItemId, why: &str) -> BackendResult<Written>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +256,8 @@ pub trait MessageStore: Send + Sync {
     /// `fetchall`: all my messages in id order as they were, then marked fetched.
     async fn fetch_all(&self, to: UserId, page: Page, now_ms: i64) -> BackendResult<Vec<Message>>;
     async fn remove_received(&self, to: UserId, id: MessageId) -> BackendResult<MessageRemoval>;
+    /// A message addressed to `to`, if there is one with this id.
+    async fn received(&self, to: UserId, id: MessageId) -> BackendResult<Option<Message>>;
     /// Deletes the trade requests for `item` addressed to `owner`; returns how many.
     async fn remove_requests(&self, owner: UserId, item: ItemId) -> BackendResult<usize>;
 }
@@ -264,6 +279,36 @@ pub trait FavoriteStore: Send + Sync {
     async fn remove(&self, user: UserId, items: &[ItemId]) -> BackendResult<()>;
     /// Removes an item from everyone's favourites (it was deleted).
     async fn remove_item_everywhere(&self, item: ItemId) -> BackendResult<()>;
+}
+
+/// Who blocked whom.
+#[async_trait]
+pub trait BlockList: Send + Sync {
+    /// `blocker` blocks `blocked` (again: nothing changes); `Refused` if `blocked` does not exist.
+    async fn block(&self, blocker: UserId, blocked: UserId, now_ms: i64) -> BackendResult<Written>;
+    /// Lifts a block; lifting one that does not exist is fine.
+    async fn unblock(&self, blocker: UserId, blocked: UserId) -> BackendResult<()>;
+    /// The users `blocker` blocks, in id order.
+    async fn blocked_by(&self, blocker: UserId) -> BackendResult<Vec<Block>>;
+    /// Whether `blocker` blocks `whom`.
+    async fn blocks(&self, blocker: UserId, whom: UserId) -> BackendResult<bool>;
+}
+
+/// Reports and the moderation queue.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Files `report` (its `id` is ignored) unless its reporter has an open report of the same
+    /// target, which then stands; exactly one of any number of racing repeats is `New`.
+    async fn file(&self, report: &Report) -> BackendResult<Filed>;
+    /// How many distinct users have an open report of `target`.
+    async fn open_reporters(&self, target: Target) -> BackendResult<usize>;
+    /// Open reports, oldest first, after `after`.
+    async fn open(&self, after: Option<ReportId>, limit: usize) -> BackendResult<Vec<Report>>;
+    /// A report, open or not, and its resolution once closed.
+    async fn get(&self, id: ReportId) -> BackendResult<Option<(Report, Option<Resolution>)>>;
+    /// Closes an open report with its resolution (which is kept on it); the reporter may then
+    /// report the target again. `Refused` if it was closed already.
+    async fn close(&self, report: &Report, resolution: &Resolution) -> BackendResult<Written>;
 }
 
 /// At most `max` events per `window` for one key.

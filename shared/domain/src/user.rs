@@ -30,6 +30,10 @@ pub struct User {
     pub score: i64,
     pub info: String,
     pub password_hash: String,
+    /// Granted by an operator (`make moderator`), never through the API.
+    pub moderator: bool,
+    /// Until when a moderator suspended the account (epoch ms): it cannot log in before then.
+    pub suspended_until_ms: Option<i64>,
 }
 
 impl User {
@@ -49,7 +53,14 @@ impl User {
             score: DEFAULT_SCORE,
             info: DEFAULT_INFO.to_owned(),
             password_hash,
+            moderator: false,
+            suspended_until_ms: None,
         }
+    }
+
+    /// Whether a moderator's suspension still holds at `now_ms`.
+    pub fn suspended_at(&self, now_ms: i64) -> bool {
+        self.suspended_until_ms.is_some_and(|until| now_ms < until)
     }
 
     pub fn verified(&self) -> i64 {

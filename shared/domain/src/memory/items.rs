@@ -125,6 +125,7 @@ impl ItemStore for InMemory {
             None => OwnerWrite::Missing,
             Some(stored) if stored.deleted => {
                 if stored.owner == owner {
+                    stored.hidden = None;
                     OwnerWrite::Done
                 } else {
                     OwnerWrite::Missing
@@ -171,6 +172,40 @@ impl ItemStore for InMemory {
                 OwnerWrite::Done
             }
         })
+    }
+
+    async fn hide(&self, item: ItemId, why: &str) -> BackendResult<Written> {
+        let mut tables = self.lock();
+        Ok(match tables.items.get_mut(&item) {
+            Some(stored) if !stored.deleted || stored.hidden.is_some() => {
+                stored.deleted = true;
+                stored.hidden = Some(why.to_owned());
+                Written::Done
+            }
+            _ => Written::Refused,
+        })
+    }
+
+    async fn reveal(&self, item: ItemId, why: &str) -> BackendResult<Written> {
+        let mut tables = self.lock();
+        Ok(match tables.items.get_mut(&item) {
+            Some(stored) if stored.hidden.as_deref() == Some(why) => {
+                stored.deleted = false;
+                stored.hidden = None;
+                Written::Done
+            }
+            _ => Written::Refused,
+        })
+    }
+
+    async fn hidden_of(&self, owner: UserId) -> BackendResult<Vec<Item>> {
+        let tables = self.lock();
+        Ok(tables
+            .items
+            .values()
+            .filter(|item| item.owner == owner && item.hidden.is_some())
+            .cloned()
+            .collect())
     }
 
     async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>> {

@@ -101,6 +101,10 @@ impl MessageStore for InMemory {
         })
     }
 
+    async fn received(&self, to: UserId, id: MessageId) -> BackendResult<Option<Message>> {
+        Ok(self.lock().messages.get(&(to, id)).cloned())
+    }
+
     async fn remove_requests(&self, owner: UserId, item: ItemId) -> BackendResult<usize> {
         let item = item.to_string();
         let mut tables = self.lock();

@@ -14,6 +14,7 @@
 //! oversized batch read), the twin answers `BackendError::Unavailable` too, so a use case that
 //! would fail in production fails its unit test as well.
 
+mod blocks;
 mod codes;
 mod favorites;
 mod ids;
@@ -32,8 +33,8 @@ use crate::ids::{FavoriteId, ItemId, MessageId, UserId};
 use crate::item::Item;
 use crate::message::Message;
 use crate::ports::{
-    BackendError, BackendResult, CodeStore, FavoriteStore, IdAllocator, ItemStore, MessageStore, RateLimiter,
-    SearchIndex, UserStore,
+    BackendError, BackendResult, BlockList, CodeStore, FavoriteStore, IdAllocator, ItemStore, MessageStore,
+    RateLimiter, SearchIndex, UserStore,
 };
 use crate::user::User;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -61,6 +62,8 @@ struct Tables {
     favorites: BTreeMap<(UserId, ItemId), FavoriteId>,
     codes: HashMap<String, codes::CodeRow>,
     limits: HashMap<String, limits::Window>,
+    /// `safety` block rows: (blocker, blocked) and when.
+    blocks: BTreeMap<(UserId, UserId), i64>,
     /// `items.pictureNumbers`: the next picture number of each item that has claimed some.
     picture_numbers: HashMap<ItemId, u64>,
     /// `users.pendingIdcard`: the idcard each user last asked to verify.
@@ -107,6 +110,10 @@ impl InMemory {
     }
 
     pub fn limits(&self) -> Arc<dyn RateLimiter> {
+        Arc::new(self.clone())
+    }
+
+    pub fn blocks(&self) -> Arc<dyn BlockList> {
         Arc::new(self.clone())
     }
 }

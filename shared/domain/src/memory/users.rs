@@ -124,6 +124,17 @@ impl UserStore for InMemory {
         tables.requested_idcards.remove(&user);
         Ok(Written::Done)
     }
+
+    async fn suspend(&self, user: UserId, until_ms: i64) -> BackendResult<Written> {
+        let mut tables = self.lock();
+        let Some(stored) = tables.users.get_mut(&user) else {
+            return Ok(Written::Refused);
+        };
+        stored.suspended_until_ms = Some(until_ms);
+        stored.token_version += 1;
+        stored.kept_login = None;
+        Ok(Written::Done)
+    }
 }
 
 #[cfg(test)]

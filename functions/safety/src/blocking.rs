@@ -1,0 +1,27 @@
+//! A user's block list.
+
+use crate::error::SafetyError;
+use crate::use_cases::Safety;
+use foof_domain::ids::UserId;
+use foof_domain::ports::Written;
+use foof_domain::safety::Block;
+
+impl Safety {
+    pub async fn block(&self, me: UserId, whom: UserId) -> Result<(), SafetyError> {
+        if me == whom {
+            return Err(SafetyError::SelfBlock);
+        }
+        match self.blocks.block(me, whom, self.clock.now_ms()).await? {
+            Written::Done => Ok(()),
+            Written::Refused => Err(SafetyError::NoSuchUser),
+        }
+    }
+
+    pub async fn unblock(&self, me: UserId, whom: UserId) -> Result<(), SafetyError> {
+        Ok(self.blocks.unblock(me, whom).await?)
+    }
+
+    pub async fn blocked_by(&self, me: UserId) -> Result<Vec<Block>, SafetyError> {
+        Ok(self.blocks.blocked_by(me).await?)
+    }
+}

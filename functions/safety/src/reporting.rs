@@ -1,0 +1,75 @@
+//! Filing a report, and hiding a listing that enough distinct users reported.
+
+use crate::error::SafetyError;
+use crate::use_cases::Safety;
+use foof_domain::ids::{ItemId, MessageId, ReportId, UserId};
+use foof_domain::ports::Written;
+use foof_domain::safety::{Filed, Note, PENDING_REVIEW, Reason, Report, Target, TargetKind};
+
+impl Safety {
+    /// `reporter` reports `target`; a repeat of an open report returns that report's id.
+    pub async fn report(
+        &self,
+        reporter: UserId,
+        target: Target,
+        reason: Reason,
+        note: Note,
+    ) -> Result<ReportId, SafetyError> {
+        let subject = self.subject_of(reporter, target).await?;
+        if subject == reporter {
+            return Err(SafetyError::SelfReport);
+        }
+        let report = Report {
+            id: ReportId::new(0),
+            target,
+            subject,
+            reporter,
+            reason,
+            note,
+            created_at_ms: self.clock.now_ms(),
+        };
+        let filed = self.reports.file(&report).await?;
+        if matches!(filed, Filed::New(_)) && target.kind == TargetKind::Item {
+            self.hide_if_reported_enough(target).await?;
+        }
+        Ok(filed.id())
+    }
+
+    /// Who the report is about; the target must be one the reporter can see.
+    async fn subject_of(&self, reporter: UserId, target: Target) -> Result<UserId, SafetyError> {
+        match target.kind {
+            TargetKind::Item => self
+                .items
+                .get(ItemId::new(target.id))
+                .await?
+                .filter(|item| !item.deleted)
+                .map(|item| item.owner)
+                .ok_or(SafetyError::NoSuchItem),
+            TargetKind::User => self
+                .users
+                .get(UserId::new(target.id))
+                .await?
+                .map(|user| user.id)
+                .ok_or(SafetyError::NoSuchUser),
+            // Only a message one received: no one can report (or learn of) others' messages.
+            TargetKind::Message => self
+                .messages
+                .received(reporter, MessageId::new(target.id))
+                .await?
+                .map(|message| message.from)
+                .ok_or(SafetyError::NoSuchMessage),
+        }
+    }
+
+    /// Counted after the report is stored, so of reports racing to the threshold at least the
+    /// last one sees it reached; hiding twice is harmless.
+    async fn hide_if_reported_enough(&self, target: Target) -> Result<(), SafetyError> {
+        if self.reports.open_reporters(target).await? >= self.reports_to_hide {
+            let hidden = self.items.hide(ItemId::new(target.id), PENDING_REVIEW).await?;
+            if hidden == Written::Done {
+                tracing::info!(item = target.id, "listing hidden pending review");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! The safety group's use cases, over the ports they touch. Filing reports, blocking and
+//! moderating are in their own modules; this one holds what they share.
+
+use crate::error::SafetyError;
+use foof_domain::clock::Clock;
+use foof_domain::ids::UserId;
+use foof_domain::ports::{BlockList, ItemStore, MessageStore, ReportStore, UserStore};
+use std::sync::Arc;
+
+pub struct Safety {
+    pub(crate) users: Arc<dyn UserStore>,
+    pub(crate) items: Arc<dyn ItemStore>,
+    pub(crate) messages: Arc<dyn MessageStore>,
+    pub(crate) blocks: Arc<dyn BlockList>,
+    pub(crate) reports: Arc<dyn ReportStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Distinct users with an open report of a listing that hide it pending review.
+    pub(crate) reports_to_hide: usize,
+}
+
+/// The ports [`Safety`] works over.
+pub struct SafetyPorts {
+    pub users: Arc<dyn UserStore>,
+    pub items: Arc<dyn ItemStore>,
+    pub messages: Arc<dyn MessageStore>,
+    pub blocks: Arc<dyn BlockList>,
+    pub reports: Arc<dyn ReportStore>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Safety {
+    pub fn new(ports: SafetyPorts, reports_to_hide: usize) -> Self {
+        let SafetyPorts {
+            users,
+            items,
+            messages,
+            blocks,
+            reports,
+            clock,
+        } = ports;
+        Self {
+            users,
+            items,
+            messages,
+            blocks,
+            reports,
+            clock,
+            reports_to_hide: reports_to_hide.max(1),
+        }
+    }
+
+    /// Refuses anyone an operator did not make a moderator.
+    pub(crate) async fn require_moderator(&self, user: UserId) -> Result<(), SafetyError> {
+        match self.users.get(user).await? {
+            Some(user) if user.moderator => Ok(()),
+            _ => Err(SafetyError::NotModerator),
+        }
+    }
+}
