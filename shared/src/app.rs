@@ -34,7 +34,7 @@ pub enum StartupError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginTokens {
     Verified,
-    /// Search and images: no SSM read at cold start and no grant to make it. They are handed a
+    /// Images and the compactor: no SSM read at cold start and no grant to make it. They are handed a
     /// throwaway key, so a handler that began to check tokens would refuse them all.
     NotUsed,
 }

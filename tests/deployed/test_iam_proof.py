@@ -304,7 +304,7 @@ class RealTemplateTest(unittest.TestCase):
         return decide(self.roles[function], action, resource)
 
     def test_every_function_has_a_fully_resolved_role(self):
-        self.assertEqual(len(self.roles), 8)
+        self.assertEqual(len(self.roles), 9)
         for function, role in self.roles.items():
             self.assertTrue(any(statement.managed for statement in role), function)
 
@@ -313,6 +313,17 @@ class RealTemplateTest(unittest.TestCase):
         for function in self.roles:
             expected = "allowed" if function == "CompactorFunction" else "implicit deny"
             self.assertEqual(self.decide(function, "dynamodb:GetRecords", stream), expected, function)
+
+    def test_only_the_safety_function_writes_blocks_and_reports(self):
+        safety = TABLE + "st-safety"
+        for function in self.roles:
+            writes = "allowed" if function == "SafetyFunction" else "implicit deny"
+            for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
+                self.assertEqual(self.decide(function, action, safety), writes, (function, action))
+            reads = "allowed" if function in ("SafetyFunction", "ChatsFunction", "TradesFunction") else "implicit deny"
+            queries = "allowed" if function in ("SafetyFunction", "SearchFunction") else "implicit deny"
+            self.assertEqual(self.decide(function, "dynamodb:Query", safety), queries, function)
+            self.assertEqual(self.decide(function, "dynamodb:GetItem", safety), reads, function)
 
     def test_tables_and_bucket_resolve_for_the_stack(self):
         self.assertEqual(self.resolver.resolve({"Fn::GetAtt": ["UsersTable", "Arn"]}), TABLE + "st-users")
@@ -329,7 +340,7 @@ class RealTemplateTest(unittest.TestCase):
         secret = "arn:aws:ssm:us-east-1:123456789012:parameter/test/secret"
         readers = {f for f in self.roles if self.decide(f, "ssm:GetParameter", secret) == "allowed"}
         self.assertEqual(readers, {"UsersFunction", "ItemsFunction", "FavoritesFunction", "ChatsFunction",
-                                   "TradesFunction"})
+                                   "TradesFunction", "SafetyFunction", "SearchFunction"})
         default = "arn:aws:ssm:us-east-1:123456789012:parameter/foof/jwt-secret"
         self.assertEqual(self.decide("UsersFunction", "ssm:GetParameter", default), "implicit deny")
 

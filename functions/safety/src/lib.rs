@@ -113,6 +113,10 @@ async fn resolve(State(safety): SafetyState, request: Authed) -> Reply {
     if why.is_empty() {
         return Err(SafetyError::InvalidRequest.into());
     }
-    safety.resolve(request.user, id, action, why).await?;
+    let report = safety.resolve(request.user, id, action, why).await?;
+    if matches!(action, Action::Suspend { .. }) {
+        // Its tokens end in this container at once; elsewhere within the session recheck.
+        safety.sessions.forget(report.subject);
+    }
     Ok(success())
 }

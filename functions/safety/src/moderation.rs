@@ -28,8 +28,14 @@ impl Safety {
 
     /// Carries out `action` on the report's target, then closes the report with who, when, how
     /// and why. The action comes first: if closing fails, the report stays open and a retry
-    /// repeats an action that is the same done twice.
-    pub async fn resolve(&self, moderator: UserId, id: ReportId, action: Action, why: Note) -> Result<(), SafetyError> {
+    /// repeats an action that is the same done twice. Returns the report it closed.
+    pub async fn resolve(
+        &self,
+        moderator: UserId,
+        id: ReportId,
+        action: Action,
+        why: Note,
+    ) -> Result<Report, SafetyError> {
         self.require_moderator(moderator).await?;
         let (report, resolution) = self.reports.get(id).await?.ok_or(SafetyError::NoSuchReport)?;
         if resolution.is_some() {
@@ -62,7 +68,7 @@ impl Safety {
         if action == Action::Dismiss && report.target.kind == TargetKind::Item {
             self.reveal_if_cleared(ItemId::new(report.target.id), &report).await?;
         }
-        Ok(())
+        Ok(report)
     }
 
     /// A listing hidden pending review comes back once too few open reports are left to hide it.

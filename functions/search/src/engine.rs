@@ -3,10 +3,10 @@
 //! Query) together; BM25 in memory; then the top documents in one BatchGetItem per 100.
 
 use foof_domain::ids::{ItemId, UserId};
-use foof_domain::ports::{BackendError, IdAllocator, ItemStore, SearchIndex, UserStore};
+use foof_domain::ports::{BackendError, BlockList, IdAllocator, ItemStore, SearchIndex, UserStore};
 use foof_domain::search::{Corpus, MAX_QUERY_TERMS, Ranked, query_candidates, rank, rarest};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A hit's public `_source`: nothing private is ever read for it.
@@ -45,6 +45,8 @@ pub struct Search {
     pub(crate) users: Arc<dyn UserStore>,
     /// The id sequences tell how many documents each corpus has (BM25's N).
     pub(crate) ids: Arc<dyn IdAllocator>,
+    /// Whose listings a searcher is not shown.
+    pub(crate) blocks: Arc<dyn BlockList>,
 }
 
 impl Search {
@@ -53,16 +55,52 @@ impl Search {
         items: Arc<dyn ItemStore>,
         users: Arc<dyn UserStore>,
         ids: Arc<dyn IdAllocator>,
+        blocks: Arc<dyn BlockList>,
     ) -> Self {
         Self {
             index,
             items,
             users,
             ids,
+            blocks,
         }
     }
 
-    pub async fn search(&self, corpus: Corpus, query: &str, size: usize) -> Result<Found, BackendError> {
+    /// The users `searcher` blocks (nobody's for an anonymous search).
+    pub(crate) async fn blocked_by(&self, searcher: Option<UserId>) -> Result<HashSet<UserId>, BackendError> {
+        let Some(searcher) = searcher else {
+            return Ok(HashSet::new());
+        };
+        Ok(self
+            .blocks
+            .blocked_by(searcher)
+            .await?
+            .into_iter()
+            .map(|block| block.blocked)
+            .collect())
+    }
+
+    /// The live listings of the users `searcher` blocks: left out before ranking, so that the
+    /// total and the top hits are what the searcher may see.
+    async fn unwanted_goods(&self, searcher: Option<UserId>) -> Result<HashSet<i64>, BackendError> {
+        let blocked = self.blocked_by(searcher).await?;
+        let listings =
+            futures_util::future::try_join_all(blocked.into_iter().map(|owner| self.items.published_by(owner)));
+        Ok(listings
+            .await?
+            .into_iter()
+            .flatten()
+            .map(|item| item.id.get())
+            .collect())
+    }
+
+    pub async fn search(
+        &self,
+        corpus: Corpus,
+        query: &str,
+        size: usize,
+        searcher: Option<UserId>,
+    ) -> Result<Found, BackendError> {
         let candidates = query_candidates(query);
         let terms = match candidates.len() > MAX_QUERY_TERMS {
             true => {
@@ -77,7 +115,19 @@ impl Search {
                 hits: Vec::new(),
             });
         }
-        let (postings, stats) = tokio::try_join!(self.index.postings(corpus, &terms), self.index.stats(corpus))?;
+        let unwanted = async {
+            match corpus {
+                Corpus::Goods => self.unwanted_goods(searcher).await,
+                Corpus::Users => Ok(HashSet::new()),
+            }
+        };
+        let (mut postings, stats, unwanted) =
+            tokio::try_join!(self.index.postings(corpus, &terms), self.index.stats(corpus), unwanted)?;
+        if !unwanted.is_empty() {
+            for list in postings.values_mut() {
+                list.retain(|posting| !unwanted.contains(&posting.doc));
+            }
+        }
         let Ranked { total, top } = rank(stats, &postings, size);
         let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
         let mut sources = self.sources(corpus, &ids).await?;

@@ -12,10 +12,9 @@ use engine::Search;
 use foof_domain::search::{Corpus, MAX_HITS};
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
-use foof_shared::http::{Fields, PathText, path_id};
+use foof_shared::http::{AppState, MaybeAuthed, PathText, path_id};
 use reply::Envelope;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Hits returned when the request names no `size` (the real client never does), and the most
@@ -24,7 +23,7 @@ use std::time::Instant;
 pub const DEFAULT_SIZE: i64 = 100;
 pub const MAX_SIZE: i64 = MAX_HITS as i64;
 
-type SearchState = State<Arc<Search>>;
+type SearchState = State<AppState<Search>>;
 
 pub fn router(adapters: &Adapters) -> Router {
     let use_cases = Search::new(
@@ -32,16 +31,19 @@ pub fn router(adapters: &Adapters) -> Router {
         adapters.items(),
         adapters.users(),
         adapters.ids(),
+        adapters.blocks(),
     );
     Router::new()
         .route("/item/search", post(search))
         .route("/item/search/", post(search))
         .route("/recommend/{uuid}", get(recommend))
-        .with_state(Arc::new(use_cases))
+        .with_state(AppState::new(adapters.tokens(), adapters.sessions(), use_cases))
 }
 
-async fn search(State(search): SearchState, fields: Fields) -> Result<Json<Envelope>, ApiError> {
-    let started = Instant::now();
+/// Anyone may search; a searcher who sends a login token is not shown the listings of the
+/// users they block.
+async fn search(State(search): SearchState, request: MaybeAuthed) -> Result<Json<Envelope>, ApiError> {
+    let (started, fields) = (Instant::now(), &request.fields);
     let corpus = match fields.text("method")?.as_deref() {
         Some("good") => Corpus::Goods,
         Some("user") => Corpus::Users,
@@ -52,7 +54,7 @@ async fn search(State(search): SearchState, fields: Fields) -> Result<Json<Envel
     if !(0..=MAX_SIZE).contains(&size) {
         return Err(ApiError::InvalidRequest);
     }
-    let found = search.search(corpus, &query, size as usize).await?;
+    let found = search.search(corpus, &query, size as usize, request.user).await?;
     Ok(Json(Envelope::new(corpus, found, started.elapsed().as_millis() as u64)))
 }
 

@@ -7,7 +7,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_http::Error> {
     foof_shared::http::run_lambda(
         foof_search::router,
-        foof_shared::app::LoginTokens::NotUsed,
+        foof_shared::app::LoginTokens::Verified,
         foof_shared::warm::Connections::DynamoDbWithPostings,
     )
     .await

@@ -31,9 +31,10 @@ pub fn sample_ids(upper: i64, count: usize, mut random: impl FnMut() -> u64) -> 
 }
 
 impl Search {
-    /// Up to [`RECOMMENDATIONS`] live items `user` does not own, in random order.
+    /// Up to [`RECOMMENDATIONS`] live items `user` does not own, of owners `user` does not
+    /// block, in random order.
     pub async fn recommend_for(&self, user: UserId) -> Result<Vec<ItemId>, BackendError> {
-        let upper = self.ids.issued("items").await?;
+        let (upper, blocked) = tokio::try_join!(self.ids.issued("items"), self.blocked_by(Some(user)))?;
         let sample: Vec<ItemId> = sample_ids(upper, SAMPLE, random::u64)
             .into_iter()
             .map(ItemId::new)
@@ -45,7 +46,7 @@ impl Search {
         let eligible = |id: &ItemId| {
             found
                 .iter()
-                .any(|item| item.id == *id && item.is_live() && item.owner != user)
+                .any(|item| item.id == *id && item.is_live() && item.owner != user && !blocked.contains(&item.owner))
         };
         Ok(sample.into_iter().filter(eligible).take(RECOMMENDATIONS).collect())
     }
@@ -54,6 +55,52 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::sample_ids;
+    use crate::engine::Search;
+    use foof_domain::ids::{ItemId, UserId};
+    use foof_domain::item::{Item, ItemDetails, Sold};
+    use foof_domain::memory::InMemory;
+    use foof_domain::ports::{BlockList, ItemStore};
+    use foof_domain::user::User;
+
+    #[tokio::test]
+    async fn recommendations_leave_out_the_owners_the_user_blocks() {
+        let world = InMemory::new();
+        for id in 1..=3 {
+            world.add_user(
+                User::registered(UserId::new(id), &format!("1380013800{id}"), String::new()),
+                &format!("+861380013800{id}"),
+            );
+        }
+        let details = ItemDetails {
+            title: Some("台灯".into()),
+            category: Some(1),
+            price: Some(10.0),
+            condition: Some(90),
+            note: Some("宿舍".into()),
+        };
+        for owner in [2, 2, 3] {
+            let post =
+                Item::new_post(ItemId::new(0), UserId::new(owner), details.clone(), Sold::OnSale.into()).unwrap();
+            world.items().create(&post).await.unwrap();
+        }
+        let search = Search::new(
+            world.search(),
+            world.items(),
+            world.users(),
+            world.ids(),
+            world.blocks(),
+        );
+        let mut before = search.recommend_for(UserId::new(1)).await.unwrap();
+        before.sort_unstable();
+        assert_eq!(before, [ItemId::new(1), ItemId::new(2), ItemId::new(3)]);
+        world.blocks().block(UserId::new(1), UserId::new(2), 0).await.unwrap();
+        assert_eq!(search.recommend_for(UserId::new(1)).await.unwrap(), [ItemId::new(3)]);
+        assert_eq!(
+            search.recommend_for(UserId::new(3)).await.unwrap().len(),
+            2,
+            "only the blocker's change"
+        );
+    }
 
     fn counter() -> impl FnMut() -> u64 {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;

@@ -31,12 +31,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bearer = request
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_owned);
+        let bearer = bearer(&request);
         let fields = Fields::from_request(request, state).await?;
         let token = match bearer {
             Some(token) => token,
@@ -57,5 +52,41 @@ where
             logged_in_at_ms: claim.logged_in_at_ms,
             fields,
         })
+    }
+}
+
+fn bearer(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned)
+}
+
+/// A request to a route that anyone may call, and that a login only tailors (search leaves out
+/// the listings of users the searcher blocks): the token's user if a valid one came, as
+/// `Authed` takes it, else nobody. A bad or expired token is no login, not a refusal. Whether
+/// the token is still current is not checked: it only decides what its holder is shown.
+pub struct MaybeAuthed {
+    pub user: Option<UserId>,
+    pub fields: Fields,
+}
+
+impl<S> FromRequest<S> for MaybeAuthed
+where
+    S: Send + Sync,
+    Arc<TokenService>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bearer = bearer(&request);
+        let fields = Fields::from_request(request, state).await?;
+        let token = bearer.or_else(|| fields.text("token").ok().flatten());
+        let user = token
+            .and_then(|token| Arc::<TokenService>::from_ref(state).verify_login(&token).ok())
+            .map(|claim| claim.user);
+        Ok(Self { user, fields })
     }
 }

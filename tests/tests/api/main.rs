@@ -4,6 +4,7 @@
 //! so a test needing the process to itself takes `foof_tests::Exclusive` (see tests/src/exclusive.rs).
 
 mod abuse;
+mod blocked_listings;
 mod chats;
 mod compaction;
 mod contract;
