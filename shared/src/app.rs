@@ -8,7 +8,7 @@ use foof_aws::{self as aws, AwsClients};
 use foof_domain::clock::{Clock, SystemClock};
 use foof_domain::ports::{
     BlockList, CodeStore, FavoriteStore, IdAllocator, ItemStore, Mailer, MessageStore, ObjectStore, PostingCompactor,
-    RateLimiter, ReportStore, SearchIndex, SmsSender, UserStore,
+    RateLimiter, RatingStore, ReportStore, SearchIndex, SmsSender, UserStore,
 };
 use foof_domain::tokens::TokenService;
 use std::sync::Arc;
@@ -142,6 +142,13 @@ impl Adapters {
 
     pub fn blocks(&self) -> Arc<dyn BlockList> {
         Arc::new(aws::DynamoBlocks::new(
+            self.clients.dynamodb.clone(),
+            &self.config.tables,
+        ))
+    }
+
+    pub fn ratings(&self) -> Arc<dyn RatingStore> {
+        Arc::new(aws::DynamoRatings::new(
             self.clients.dynamodb.clone(),
             &self.config.tables,
         ))

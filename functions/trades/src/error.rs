@@ -20,6 +20,10 @@ pub enum TradeError {
     NoSuchItem,
     #[error("no such message")]
     NoSuchMessage,
+    #[error("the trade is not finished")]
+    NotFinished,
+    #[error("this side of the trade rated it already")]
+    AlreadyRated,
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -34,6 +38,8 @@ impl From<TradeError> for ApiError {
             TradeError::NoSuchUser => ApiError::Failure("no such user"),
             TradeError::NoSuchItem => ApiError::Failure("no such item"),
             TradeError::NoSuchMessage => ApiError::Failure("no such message"),
+            TradeError::NotFinished => ApiError::Failure("trade not finished"),
+            TradeError::AlreadyRated => ApiError::Failure("already rated"),
             TradeError::Backend(cause) => ApiError::Backend(cause),
         }
     }

@@ -2,9 +2,12 @@
 //! only picks the move and the reply; the conditional write decides races.
 
 use crate::error::TradeError;
+use foof_domain::clock::Clock;
 use foof_domain::ids::{ItemId, MessageId, UserId};
-use foof_domain::item::Item;
-use foof_domain::ports::{BlockList, ItemStore, MessageRemoval, MessageStore, Reservation, Written};
+use foof_domain::item::{Item, Sold};
+use foof_domain::ports::{BlockList, ItemStore, MessageRemoval, MessageStore, RatingStore, Reservation, Written};
+use foof_domain::rating::{Rating, Stars};
+use foof_domain::safety::Note;
 use std::sync::Arc;
 
 /// The trades group's use cases, over the stores they touch.
@@ -12,14 +15,34 @@ pub struct Trades {
     items: Arc<dyn ItemStore>,
     messages: Arc<dyn MessageStore>,
     blocks: Arc<dyn BlockList>,
+    ratings: Arc<dyn RatingStore>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The stores [`Trades`] works over.
+pub struct TradePorts {
+    pub items: Arc<dyn ItemStore>,
+    pub messages: Arc<dyn MessageStore>,
+    pub blocks: Arc<dyn BlockList>,
+    pub ratings: Arc<dyn RatingStore>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Trades {
-    pub fn new(items: Arc<dyn ItemStore>, messages: Arc<dyn MessageStore>, blocks: Arc<dyn BlockList>) -> Self {
+    pub fn new(ports: TradePorts) -> Self {
+        let TradePorts {
+            items,
+            messages,
+            blocks,
+            ratings,
+            clock,
+        } = ports;
         Self {
             items,
             messages,
             blocks,
+            ratings,
+            clock,
         }
     }
 
@@ -80,6 +103,31 @@ impl Trades {
         }
     }
 
+    /// One side of a finished trade rates the other, once per item.
+    pub async fn rate(&self, rater: UserId, item: ItemId, stars: Stars, comment: Note) -> Result<(), TradeError> {
+        let current = self.live_item(item).await?.ok_or(TradeError::NoSuchItem)?;
+        if !matches!(current.sold, Sold::Sold | Sold::Got) {
+            return Err(TradeError::NotFinished);
+        }
+        let ratee = match current.buyer {
+            Some(buyer) if rater == current.owner => buyer,
+            Some(buyer) if rater == buyer => current.owner,
+            _ => return Err(TradeError::NotPermitted),
+        };
+        let rating = Rating {
+            item,
+            rater,
+            ratee,
+            stars,
+            comment,
+            created_at_ms: self.clock.now_ms(),
+        };
+        match self.ratings.rate(&rating).await? {
+            Written::Done => Ok(()),
+            Written::Refused => Err(TradeError::AlreadyRated),
+        }
+    }
+
     /// Deletes one message addressed to me (any type).
     pub async fn delete_message(&self, me: UserId, message: MessageId) -> Result<(), TradeError> {
         match self.messages.remove_received(me, message).await? {
@@ -133,6 +181,16 @@ mod tests {
         }
     }
 
+    fn ports(world: &InMemory, items: Arc<dyn ItemStore>) -> TradePorts {
+        TradePorts {
+            items,
+            messages: world.messages(),
+            blocks: world.blocks(),
+            ratings: world.ratings(),
+            clock: Arc::new(foof_domain::clock::ManualClock::starting_now()),
+        }
+    }
+
     /// Users 1 to 3, and the seller's item 10 as given.
     fn world_with(item: Item) -> (InMemory, Trades) {
         let world = InMemory::new();
@@ -141,7 +199,7 @@ mod tests {
             world.add_user(user, &format!("+861380013800{id}"));
         }
         world.add_item(item);
-        let trades = Trades::new(world.items(), world.messages(), world.blocks());
+        let trades = Trades::new(ports(&world, world.items()));
         (world, trades)
     }
 
@@ -193,6 +251,47 @@ mod tests {
             trades.order(SELLER, ITEM, OTHER).await.unwrap();
             assert_eq!(state(&world), (sold, Some(OTHER)), "it can be ordered again");
         }
+    }
+
+    fn stars(n: i64) -> Stars {
+        Stars::new(n).expect("1 to 5 stars")
+    }
+
+    #[tokio::test]
+    async fn each_side_of_a_finished_trade_rates_the_other_once() {
+        for finished in [Sold::Sold, Sold::Got] {
+            let (world, trades) = reserved(finished);
+            trades.rate(BUYER, ITEM, stars(5), Note::default()).await.unwrap();
+            trades.rate(SELLER, ITEM, stars(1), Note::default()).await.unwrap();
+            assert!(matches!(
+                trades.rate(BUYER, ITEM, stars(1), Note::default()).await,
+                Err(TradeError::AlreadyRated)
+            ));
+            let (seller, buyer) = (world.user(SELLER).unwrap(), world.user(BUYER).unwrap());
+            assert_eq!((seller.ratings, seller.score), (1, 11), "the buyer's five stars");
+            assert_eq!((buyer.ratings, buyer.score), (1, 9), "the seller's one star");
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_two_sides_of_a_finished_trade_may_rate() {
+        for unfinished in [Sold::Reserved, Sold::Trading] {
+            let (_, trades) = reserved(unfinished);
+            assert!(matches!(
+                trades.rate(BUYER, ITEM, stars(4), Note::default()).await,
+                Err(TradeError::NotFinished)
+            ));
+        }
+        let (world, trades) = reserved(Sold::Sold);
+        assert!(matches!(
+            trades.rate(OTHER, ITEM, stars(4), Note::default()).await,
+            Err(TradeError::NotPermitted)
+        ));
+        assert!(matches!(
+            trades.rate(BUYER, MISSING, stars(4), Note::default()).await,
+            Err(TradeError::NoSuchItem)
+        ));
+        assert_eq!(world.user(SELLER).unwrap().ratings, 0);
     }
 
     #[tokio::test]
@@ -482,7 +581,7 @@ mod tests {
     async fn of_two_concurrent_orders_exactly_one_wins() {
         let (world, _) = world(Sold::OnSale);
         let items = Arc::new(SlowReads(world.items(), AtomicUsize::new(0)));
-        let trades = Trades::new(items.clone(), world.messages(), world.blocks());
+        let trades = Trades::new(ports(&world, items.clone()));
         let (to_buyer, to_other) = tokio::join!(trades.order(SELLER, ITEM, BUYER), trades.order(SELLER, ITEM, OTHER));
         let winner = match (to_buyer, to_other) {
             (Ok(()), Err(TradeError::NotForTrade)) => BUYER,

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use foof_domain::ids::UserId;
 use foof_domain::ports::{BackendError, BackendResult, UserStore, Written};
+use foof_domain::rating::score;
 use foof_domain::search::{Corpus, DocumentTerms, document_terms};
 use foof_domain::user::{ProfileChanges, PublicProfile, User};
 
@@ -26,6 +27,19 @@ const ROLE: &str = "role";
 const MODERATOR: &str = "moderator";
 /// Until when (epoch ms) a moderator suspended the user; absent: never.
 const SUSPENDED_UNTIL: &str = "suspendedUntil";
+
+/// How many ratings the user received, and what they are worth in all (`rating::score`); both
+/// absent until the first rating.
+pub(crate) const RATING_COUNT: &str = "ratingCount";
+pub(crate) const RATING_POINTS: &str = "ratingPoints";
+
+/// The score `score` shows: the stored one (the default) until ratings came, then theirs.
+fn score_of(row: &Row) -> BackendResult<(i64, i64)> {
+    Ok(match optional_number(row, RATING_COUNT)? {
+        Some(count) => (score(count, optional_number(row, RATING_POINTS)?.unwrap_or(0)), count),
+        None => (number(row, "score")?, 0),
+    })
+}
 
 /// The login (its token's login id, 0 for none) that outlives a password change.
 #[derive(Clone, Copy)]
@@ -133,6 +147,7 @@ fn user_row(user: &User) -> Row {
 }
 
 fn user_from_row(row: &Row) -> BackendResult<User> {
+    let (score, ratings) = score_of(row)?;
     Ok(User {
         id: UserId::new(number(row, USER_ID)?),
         username: text(row, "username")?,
@@ -146,7 +161,8 @@ fn user_from_row(row: &Row) -> BackendResult<User> {
             .map_or(Ok(0), u32::try_from)
             .map_err(|_| corrupt("token version"))?,
         kept_login: optional_number(row, KEPT_LOGIN)?.filter(|login| *login != 0),
-        score: number(row, "score")?,
+        score,
+        ratings,
         info: text(row, "info")?,
         password_hash: text(row, "password")?,
         moderator: matches!(row.get(ROLE), Some(AttributeValue::S(role)) if role == MODERATOR),
@@ -155,7 +171,15 @@ fn user_from_row(row: &Row) -> BackendResult<User> {
 }
 
 /// The attributes a user search hit reads.
-const PUBLIC_PROFILE_ATTRIBUTES: [&str; 5] = [USER_ID, "username", "info", "address", "score"];
+const PUBLIC_PROFILE_ATTRIBUTES: [&str; 7] = [
+    USER_ID,
+    "username",
+    "info",
+    "address",
+    "score",
+    RATING_COUNT,
+    RATING_POINTS,
+];
 
 fn public_profile_from_row(row: &Row) -> BackendResult<PublicProfile> {
     Ok(PublicProfile {
@@ -163,7 +187,7 @@ fn public_profile_from_row(row: &Row) -> BackendResult<PublicProfile> {
         username: text(row, "username")?,
         info: text(row, "info")?,
         address: text(row, "address")?,
-        score: number(row, "score")?,
+        score: score_of(row)?.0,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod password;
 pub mod phone;
 pub mod ports;
 pub mod random;
+pub mod rating;
 pub mod safety;
 pub mod search;
 pub mod timestamp;

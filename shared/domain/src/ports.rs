@@ -5,6 +5,7 @@ use crate::codes::CodePolicy;
 use crate::ids::{FavoriteId, ItemId, MessageId, ReportId, UserId};
 use crate::item::{Item, ItemDetails, Listing, Transition};
 use crate::message::{Message, Page};
+use crate::rating::Rating;
 use crate::safety::{Block, Filed, Report, Resolution, Target};
 use crate::search::{Corpus, CorpusStats, Posting};
 use crate::user::{ProfileChanges, PublicProfile, User};
@@ -279,6 +280,15 @@ pub trait FavoriteStore: Send + Sync {
     async fn remove(&self, user: UserId, items: &[ItemId]) -> BackendResult<()>;
     /// Removes an item from everyone's favourites (it was deleted).
     async fn remove_item_everywhere(&self, item: ItemId) -> BackendResult<()>;
+}
+
+/// Ratings after a trade.
+#[async_trait]
+pub trait RatingStore: Send + Sync {
+    /// Stores the rating and counts it in the ratee's score, in one transaction; `Refused` if
+    /// this rater already rated this item (of any number of racing ratings exactly one counts)
+    /// or the ratee no longer exists.
+    async fn rate(&self, rating: &Rating) -> BackendResult<Written>;
 }
 
 /// Who blocked whom.

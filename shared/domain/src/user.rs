@@ -27,7 +27,10 @@ pub struct User {
     /// The one login (its token's login id) that outlives the last password change: the one
     /// that made it, so the client can go on with what it was doing.
     pub kept_login: Option<i64>,
+    /// The default, or the Bayesian average of the ratings received (`rating::score`).
     pub score: i64,
+    /// How many ratings the user received.
+    pub ratings: i64,
     pub info: String,
     pub password_hash: String,
     /// Granted by an operator (`make moderator`), never through the API.
@@ -51,6 +54,7 @@ impl User {
             token_version: 0,
             kept_login: None,
             score: DEFAULT_SCORE,
+            ratings: 0,
             info: DEFAULT_INFO.to_owned(),
             password_hash,
             moderator: false,
@@ -72,6 +76,7 @@ impl User {
         PublicUserView {
             avatarurl: &self.avatarurl,
             info: &self.info,
+            ratings: self.ratings,
             score: self.score,
             username: &self.username,
             uuid: self.id,
@@ -87,6 +92,7 @@ impl User {
             idcard: &self.idcard,
             info: &self.info,
             phonenumber: &self.phonenumber,
+            ratings: self.ratings,
             score: self.score,
             studentid: &self.studentid,
             username: &self.username,
@@ -101,6 +107,7 @@ impl User {
 pub struct PublicUserView<'a> {
     avatarurl: &'a str,
     info: &'a str,
+    ratings: i64,
     score: i64,
     username: &'a str,
     uuid: UserId,
@@ -115,6 +122,7 @@ pub struct ProtectedUserView<'a> {
     idcard: &'a str,
     info: &'a str,
     phonenumber: &'a str,
+    ratings: i64,
     score: i64,
     studentid: &'a str,
     username: &'a str,
@@ -178,7 +186,7 @@ mod tests {
         let user = User::registered(UserId::new(1), "13800138000", "hash".into());
         assert_eq!(
             serde_json::to_string(&user.public_view()).unwrap(),
-            json!({"uuid":1,"username":"新手咸鱼人员","avatarurl":"image/avatar/default.jpg","verified":0,"score":10,"info":"这家伙很懒，什么都没有写＞︿＜"}).to_string()
+            json!({"uuid":1,"username":"新手咸鱼人员","avatarurl":"image/avatar/default.jpg","verified":0,"score":10,"ratings":0,"info":"这家伙很懒，什么都没有写＞︿＜"}).to_string()
         );
         let me = serde_json::to_value(user.protected_view()).unwrap();
         assert_eq!(me["studentid"], "0");

@@ -23,6 +23,7 @@ mod limits;
 mod messages;
 mod objects;
 mod outbox;
+mod ratings;
 mod search;
 mod users;
 
@@ -34,7 +35,7 @@ use crate::item::Item;
 use crate::message::Message;
 use crate::ports::{
     BackendError, BackendResult, BlockList, CodeStore, FavoriteStore, IdAllocator, ItemStore, MessageStore,
-    RateLimiter, SearchIndex, UserStore,
+    RateLimiter, RatingStore, SearchIndex, UserStore,
 };
 use crate::user::User;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,6 +65,10 @@ struct Tables {
     limits: HashMap<String, limits::Window>,
     /// `safety` block rows: (blocker, blocked) and when.
     blocks: BTreeMap<(UserId, UserId), i64>,
+    /// `ratings`: (item, rater) and the stars given.
+    ratings: BTreeMap<(ItemId, UserId), u8>,
+    /// `users.ratingPoints`: what each user's ratings are worth in all.
+    rating_points: HashMap<UserId, i64>,
     /// `items.pictureNumbers`: the next picture number of each item that has claimed some.
     picture_numbers: HashMap<ItemId, u64>,
     /// `users.pendingIdcard`: the idcard each user last asked to verify.
@@ -114,6 +119,10 @@ impl InMemory {
     }
 
     pub fn blocks(&self) -> Arc<dyn BlockList> {
+        Arc::new(self.clone())
+    }
+
+    pub fn ratings(&self) -> Arc<dyn RatingStore> {
         Arc::new(self.clone())
     }
 }
