@@ -55,7 +55,7 @@ TABLE_PREFIX=$prefix IMAGES_BUCKET=$bucket .venv/bin/python localstack/bootstrap
 secret_parameter=/foof/jwt-secret
 .venv/bin/python scripts/jwt-secret.py ensure "$secret_parameter" >/dev/null
 
-log "building the eight functions for $architecture (sam build, cargo-lambda, debug profile)"
+log "building the ten functions for $architecture (sam build, cargo-lambda, debug profile)"
 SAM_BUILD_MODE=debug sam build --parameter-overrides "Architecture=$architecture" \
   --build-dir .aws-sam/local --no-cached >"$state/sam-build.log" 2>&1 ||
   { tail -30 "$state/sam-build.log" >&2; exit 1; }
@@ -63,7 +63,7 @@ SAM_BUILD_MODE=debug sam build --parameter-overrides "Architecture=$architecture
 # Containers reach this machine at the bridge gateway, not at 127.0.0.1; each function gets a
 # port of its own on the recorder, which forwards to the emulators and logs what it forwards.
 gateway=$(scripts/docker-engine.sh gateway)
-functions=(UsersFunction ItemsFunction FavoritesFunction ChatsFunction TradesFunction SearchFunction ImagesFunction CompactorFunction)
+functions=(UsersFunction ItemsFunction FavoritesFunction ChatsFunction TradesFunction SafetyFunction SearchFunction ImagesFunction CompactorFunction ExpiryFunction)
 assignments=()
 env_file="$state/env.json"
 {
@@ -113,7 +113,7 @@ started=$(date +%s)
 compared=0
 TABLE_PREFIX=$reference_prefix IMAGES_BUCKET="$reference_prefix-images" MAIL_FROM=noreply@foof.local \
   CODE_REQUESTS_PER_SOURCE_PER_HOUR=20 scripts/with-devserver.sh .venv/bin/python tests/deployed/scenario.py \
-  --subject "http://127.0.0.1:$port" --outbox "$AWS_ENDPOINT_URL" --transcripts .local/sam-local || compared=$?
+  --subject "http://127.0.0.1:$port" --subject-stack "$prefix" --outbox "$AWS_ENDPOINT_URL" --transcripts .local/sam-local || compared=$?
 log "the scenario took $(($(date +%s) - started)) s"
 
 # The compactor is not behind the API: invoked as the postings stream would invoke it, with the
@@ -122,6 +122,12 @@ packed=0
 .venv/bin/python tests/deployed/compaction_check.py --api "http://127.0.0.1:$port" --table "$prefix-postings" \
   --template .aws-sam/local/template.yaml --env-vars "$env_file" --architecture "$architecture" \
   --event "$state/stream-event.json" || packed=$?
+# The expiry sweep is not behind the API either: invoked as its daily schedule would invoke it,
+# dated past the listing age, it must withdraw what the scenario left open.
+expired=0
+.venv/bin/python tests/deployed/expiry_check.py --api "http://127.0.0.1:$port" --table "$prefix-items" \
+  --template .aws-sam/local/template.yaml --env-vars "$env_file" --architecture "$architecture" \
+  --event "$state/schedule-event.json" || expired=$?
 log "$(wc -l <"$calls") AWS calls recorded in $calls"
 
 # The proof runs even when the comparison failed: both verdicts are worth reading.
@@ -129,4 +135,4 @@ proved=0
 .venv/bin/python tests/deployed/iam_proof.py --template template.yaml --calls "$calls" --stack "$prefix" \
   --bucket "$bucket" --parameter "JwtSecretParameterName=$secret_parameter" --parameter MailFrom=noreply@foof.local \
   --mutations || proved=$?
-[ "$compared" = 0 ] && [ "$packed" = 0 ] && [ "$proved" = 0 ]
+[ "$compared" = 0 ] && [ "$packed" = 0 ] && [ "$expired" = 0 ] && [ "$proved" = 0 ]

@@ -24,6 +24,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         postings,
         adapters.compactor(),
     ));
+    let expiry = foof_expiry::Expiry::new(adapters.items(), adapters.config().listing_max_age);
+    tokio::spawn(sweep_hourly(expiry, adapters.clock()));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     tracing::info!(port, "FOOF dev server listening");
     axum::serve(
@@ -35,6 +37,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
+}
+
+/// What the daily schedule does on AWS, hourly here (the first at start-up): a dev server that
+/// runs for days withdraws listings as the deployed stack would.
+async fn sweep_hourly(expiry: foof_expiry::Expiry, clock: std::sync::Arc<dyn foof_domain::clock::Clock>) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3_600));
+    loop {
+        hourly.tick().await;
+        if let Err(error) = expiry.sweep(clock.now_ms()).await {
+            tracing::warn!(%error, "expiry sweep failed; the next one retries");
+        }
+    }
 }
 
 /// The stream is DynamoDB Local's: the same endpoint as DynamoDB, not the other emulator.

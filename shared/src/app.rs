@@ -122,6 +122,7 @@ impl Adapters {
             self.clients.dynamodb.clone(),
             &self.config.tables,
             self.ids(),
+            self.clock(),
         ))
     }
 

@@ -55,6 +55,8 @@ pub struct Config {
     pub mail: MailLimits,
     /// Distinct users with an open report of a listing that hide it pending review.
     pub reports_to_hide: usize,
+    /// How long an open listing stays up without an edit or a renewal (`LISTING_MAX_AGE_DAYS`).
+    pub listing_max_age: Duration,
     /// Deltas a search term gathers before the compactor packs them into its blocks.
     pub compact_at_deltas: usize,
     /// Set when AWS_ENDPOINT_URL points the SDK at an emulator (S3 then needs path-style URLs).
@@ -109,6 +111,7 @@ impl Config {
                 per_minute: limit("PUSHES_PER_MINUTE", 30, 60_000)?,
                 per_day: limit("PUSHES_PER_DAY", 1000, 86_400_000)?,
             },
+            listing_max_age: Duration::from_secs(86_400 * number("LISTING_MAX_AGE_DAYS", 90)?),
             reports_to_hide: usize::try_from(number("REPORTS_TO_HIDE", 3)?).unwrap_or(usize::MAX),
             compact_at_deltas: usize::try_from(number("COMPACT_AT_DELTAS", 64)?).unwrap_or(usize::MAX),
             custom_endpoint: non_empty("AWS_ENDPOINT_URL").is_some() || non_empty("AWS_ENDPOINT_URL_S3").is_some(),

@@ -33,6 +33,7 @@ import json
 import os
 import pathlib
 import re
+import subprocess
 import sys
 import time
 import traceback
@@ -273,10 +274,11 @@ class Outbox:
 class Side:
     """One server under test: sends the scenario's requests and keeps the transcript."""
 
-    def __init__(self, name, base_url, outbox):
+    def __init__(self, name, base_url, outbox, stack=None):
         self.name = name
         self.base = base_url.rstrip("/")
         self.outbox = outbox
+        self.stack = stack  # the table prefix of this side's state, for the operator command
         self.http = requests.Session()
         self.steps = []
         self.problems = []  # what went wrong outside the replies (no SMS arrived, a crash)
@@ -352,6 +354,16 @@ class Side:
             self.problems.append(f"no new verification mail with a link reached {idcard}@…")
             return "/user/mail/verify/no-mail-arrived"
         return link.group(1)
+
+    def grant_moderator(self, uuid):
+        """The operator command (scripts/moderator.py) on this side's tables: no endpoint can do it."""
+        if not self.stack:
+            self.problems.append("no table prefix for this side (--reference-stack/--subject-stack): cannot grant a moderator")
+            return
+        done = subprocess.run([sys.executable, str(ROOT / "scripts" / "moderator.py"), "grant", "--uuid", str(uuid),
+                               "--stack", self.stack], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            self.problems.append(f"scripts/moderator.py grant --uuid {uuid} failed: {done.stderr.strip()}")
 
     def transcript(self):
         return [s.record() for s in self.steps]
@@ -501,9 +513,15 @@ def scenario(s, p):
     s.post("buyer's finished list shows the reservation", "/user/finished", token=buyer,
            expect=[{"itemid": item, "sold": 3, "to": buyer_id}])
     s.form("a trade by the seller", "/item/trade", {"itemid": item}, token=seller, expect=failure("Insufficient permissions"))
+    s.form("a rating before the trade is done", "/item/rate", {"itemid": item, "stars": 5}, token=buyer, expect=failure("trade not finished"))
     s.form("buyer confirms: trade", "/item/trade", {"itemid": item}, token=buyer, expect=SUCCESS)
     s.get("the item is sold", f"/item/{item}", expect={"status": "success", "sold": 2, "to": buyer_id})
     s.form("the same trade again", "/item/trade", {"itemid": item}, token=buyer, expect=failure("item not availabe for trade"))
+    s.json("buyer rates the seller (JSON)", "/item/rate", {"itemid": item, "stars": 5, "comment": "东西很好"}, token=buyer, expect=SUCCESS)
+    s.form("buyer rates again", "/item/rate", {"itemid": item, "stars": 1}, token=buyer, expect=failure("already rated"))
+    s.form("a rating of six stars", "/item/rate", {"itemid": item, "stars": 6}, token=seller, expect=INVALID)
+    s.form("seller rates the buyer", "/item/rate", {"itemid": item, "stars": 4}, token=seller, expect=SUCCESS)
+    s.get("the seller's profile counts the rating", f"/user/{seller_id}", expect={"status": "success", "score": 11, "ratings": 1})
     s.form("a delete by someone else", "/item/delete", {"itemid": item}, token=buyer, expect=failure("Insufficient permissions"))
     s.form("seller deletes the item", "/item/delete", {"itemid": item}, token=seller, expect=SUCCESS)
     s.get("the deleted item", f"/item/{item}", expect={"status": "success", "sold": 3, "deleted": True})
@@ -623,8 +641,75 @@ def scenario(s, p):
     s.form("reset with a wrong code", "/user/reset", {"phonenumber": p.seller, "verifycode": wrong, "password": NEW_PASSWORD}, expect=failure("bad verify code"))
     s.json("seller resets the password (JSON)", "/user/reset", {"phonenumber": p.seller, "verifycode": code, "password": NEW_PASSWORD}, expect=SUCCESS)
     s.form("the old password no longer works", "/user/login", {"phonenumber": p.seller, "password": PASSWORD}, expect=failure("password incorrect"))
-    s.form("the new password works", "/user/login", {"phonenumber": p.seller, "password": NEW_PASSWORD},
-           expect={"status": "success", "token": JWT, "info": {"uuid": seller_id, "verified": 1}})
+    login = s.form("the new password works", "/user/login", {"phonenumber": p.seller, "password": NEW_PASSWORD},
+                   expect={"status": "success", "token": JWT, "info": {"uuid": seller_id, "verified": 1}})
+    seller = login.get("token", default="")
+
+    # --- blocks ---------------------------------------------------------------------- safety
+    s.json("buyer blocks the seller", "/safety/block", {"uuid": seller_id}, token=buyer, expect=SUCCESS)
+    s.form("blocking oneself", "/safety/block", {"uuid": buyer_id}, token=buyer, expect=failure("cannot block yourself"))
+    s.form("blocking an unknown user", "/safety/block", {"uuid": MISSING_ID}, token=buyer, expect=failure("no such user"))
+    s.post("buyer's blocks", "/safety/blocks", token=buyer, expect={"status": "success", "data": [{"uuid": seller_id, "createdAt": TIMESTAMP}]})
+    s.form("the seller's message to the buyer is refused", "/user/chat/push", {"to": buyer_id, "type": 1, "data": "在吗"}, token=seller,
+           expect=failure("message refused"))
+    s.form("the seller cannot order the want to the buyer", "/item/order", {"to": buyer_id, "itemid": want}, token=seller,
+           expect=failure("not for trade"))
+    s.form("buyer unblocks the seller", "/safety/unblock", {"uuid": seller_id}, token=buyer, expect=SUCCESS)
+    s.post("blocks without a token", "/safety/blocks", status=403, expect=FORBIDDEN)
+    s.post("buyer's blocks are empty", "/safety/blocks", token=buyer, expect={"status": "success", "data": []})
+
+    # --- reports and moderation ------------------------------------------------------ safety
+    report = {"kind": "item", "target": want, "reason": "fraud", "note": "图片与实物不符"}
+    filed = s.json("buyer reports the want", "/safety/report", report, token=buyer, expect={"status": "success", "data": {"id": POSITIVE_ID}})
+    item_report = filed.get("data", "id", default=MISSING_ID)
+    s.form("the same report again is the same report", "/safety/report", report, token=buyer,
+           expect={"status": "success", "data": {"id": item_report}})
+    s.form("seller reports their own want", "/safety/report", {**report, "note": ""}, token=seller, expect=failure("cannot report yourself"))
+    s.form("a report for an unknown reason", "/safety/report", {**report, "reason": "ugly"}, token=buyer, expect=INVALID)
+    s.form("a report of a missing item", "/safety/report", {**report, "target": MISSING_ID}, token=buyer, expect=failure("no such item"))
+    s.form("a report of a message one never received", "/safety/report", {"kind": "message", "target": MISSING_ID, "reason": "spam"},
+           token=buyer, expect=failure("no such message"))
+    filed = s.form("buyer reports the seller", "/safety/report", {"kind": "user", "target": seller_id, "reason": "harassment"}, token=buyer,
+                   expect={"status": "success", "data": {"id": POSITIVE_ID}})
+    user_report = filed.get("data", "id", default=MISSING_ID)
+    s.post("the queue for a plain user", "/safety/queue", token=buyer, expect=failure("Insufficient permissions"))
+    s.form("a resolve by a plain user", "/safety/resolve", {"id": item_report, "action": "dismiss", "why": "x"}, token=buyer,
+           expect=failure("Insufficient permissions"))
+    s.grant_moderator(buyer_id)
+    s.form("the moderation queue, oldest first", "/safety/queue", {"limit": 10}, token=buyer,
+           expect={"status": "success", "data": [
+               {"id": item_report, "kind": "item", "target": want, "subject": seller_id, "reporter": buyer_id, "reason": "fraud",
+                "note": "图片与实物不符", "createdAt": TIMESTAMP},
+               {"id": user_report, "kind": "user", "target": seller_id, "subject": seller_id, "reporter": buyer_id, "reason": "harassment",
+                "note": ""}]})
+    s.form("the queue after the first report", "/safety/queue", {"after": item_report}, token=buyer,
+           expect={"status": "success", "data": [{"id": user_report}]})
+    s.form("a queue page of 101", "/safety/queue", {"limit": 101}, token=buyer, expect=INVALID)
+    s.form("hiding a report that is no listing", "/safety/resolve", {"id": user_report, "action": "hide", "why": "x"}, token=buyer, expect=INVALID)
+    s.form("a suspension without days", "/safety/resolve", {"id": user_report, "action": "suspend", "why": "x"}, token=buyer, expect=INVALID)
+    s.form("resolving a missing report", "/safety/resolve", {"id": MISSING_ID, "action": "dismiss", "why": "x"}, token=buyer,
+           expect=failure("no such report"))
+    s.json("the moderator hides the want", "/safety/resolve", {"id": item_report, "action": "hide", "why": "与实物不符"}, token=buyer, expect=SUCCESS)
+    s.json("resolving it again", "/safety/resolve", {"id": item_report, "action": "dismiss", "why": "x"}, token=buyer,
+           expect=failure("report already resolved"))
+    s.get("the hidden want shows as deleted", f"/item/{want}", expect=Check("a deleted item without the reason",
+                                                                            lambda b: b["deleted"] is True and "hidden" not in b))
+    s.json("search no longer finds the hidden want", "/item/search", {"method": "good", "query": "高等数学"}, expect=hit_ids([]))
+    s.post("the seller reads why the want is hidden", "/safety/hidden", token=seller,
+           expect={"status": "success", "data": [{"itemid": want, "hidden": "与实物不符", "deleted": True}]})
+    s.form("the moderator suspends the seller for 3 days", "/safety/resolve",
+           {"id": user_report, "action": "suspend", "days": 3, "why": "骚扰买家"}, token=buyer, expect=SUCCESS)
+    s.post("the suspended seller's token no longer works", "/fav/query", token=seller, status=403, expect=FORBIDDEN)
+    s.form("the suspended seller cannot log in", "/user/login", {"phonenumber": p.seller, "password": NEW_PASSWORD},
+           expect=failure("account suspended"))
+    s.post("the queue is empty of this scenario's reports", "/safety/queue", token=buyer, expect={"status": "success", "data": []})
+
+    # --- a listing left open for the expiry check (tests/deployed/expiry_check.py) ------- items
+    s.form("buyer posts a listing that will expire", "/item/add",
+           {"title": "旧台灯", "type": 5, "price": 8, "depreciatione": 60, "note": "梅园", "sold": 1}, token=buyer,
+           expect={"status": "success", "data": {"itemid": POSITIVE_ID, "uuid": buyer_id}})
+    s.form("renewing a listing of someone else", "/item/renew", {"itemid": want}, token=buyer, expect=failure("Insufficient permissions"))
+    s.form("renewing a missing listing", "/item/renew", {"itemid": MISSING_ID}, token=buyer, expect=failure("no such item"))
 
 
 # ---------------------------------------------------------------------------- route coverage
@@ -661,9 +746,9 @@ def uncovered_routes(routes, transcript):
 
 
 # ---------------------------------------------------------------------------- main
-def run_sides(urls, outbox_url, people):
+def run_sides(urls, outbox_url, people, stacks=(None, None)):
     """Both sides up to the scenario's pause, then both to the end: one code-resend wait, not two."""
-    sides = [Side(name, url, Outbox(outbox_url)) for name, url in urls]
+    sides = [Side(name, url, Outbox(outbox_url), stack) for (name, url), stack in zip(urls, stacks)]
     runs = [scenario(side, people) for side in sides]
     started = time.monotonic()
     for part in ("first part", "rest"):
@@ -688,12 +773,16 @@ def main(argv=None):
     parser.add_argument("--outbox", required=True, help="the AWS emulator that received SMS and mail (moto or LocalStack)")
     parser.add_argument("--transcripts", help="directory to write reference.json and subject.json to")
     parser.add_argument("--template", default=str(ROOT / "template.yaml"), help="template whose routes must all be reached")
+    parser.add_argument("--reference-stack", default=os.environ.get("TABLE_PREFIX"),
+                        help="table prefix of the reference's state (default: $TABLE_PREFIX, as the dev server's)")
+    parser.add_argument("--subject-stack", help="table prefix of the subject's state")
     args = parser.parse_args(argv)
     if not args.reference:
         parser.error("--reference (or BASE_URL) is required")
 
     people = People.fresh()
-    sides = run_sides((("reference", args.reference), ("subject", args.subject)), args.outbox, people)
+    sides = run_sides((("reference", args.reference), ("subject", args.subject)), args.outbox, people,
+                      (args.reference_stack, args.subject_stack))
     reference, subject = (side.transcript() for side in sides)
     if args.transcripts:
         out = pathlib.Path(args.transcripts)

@@ -304,7 +304,7 @@ class RealTemplateTest(unittest.TestCase):
         return decide(self.roles[function], action, resource)
 
     def test_every_function_has_a_fully_resolved_role(self):
-        self.assertEqual(len(self.roles), 9)
+        self.assertEqual(len(self.roles), 10)
         for function, role in self.roles.items():
             self.assertTrue(any(statement.managed for statement in role), function)
 
@@ -324,6 +324,11 @@ class RealTemplateTest(unittest.TestCase):
             queries = "allowed" if function in ("SafetyFunction", "SearchFunction") else "implicit deny"
             self.assertEqual(self.decide(function, "dynamodb:Query", safety), queries, function)
             self.assertEqual(self.decide(function, "dynamodb:GetItem", safety), reads, function)
+
+    def test_only_the_expiry_sweep_scans_the_items_table(self):
+        for function in self.roles:
+            expected = "allowed" if function == "ExpiryFunction" else "implicit deny"
+            self.assertEqual(self.decide(function, "dynamodb:Scan", TABLE + "st-items"), expected, function)
 
     def test_tables_and_bucket_resolve_for_the_stack(self):
         self.assertEqual(self.resolver.resolve({"Fn::GetAtt": ["UsersTable", "Arn"]}), TABLE + "st-users")

@@ -56,6 +56,14 @@ pub async fn delete(State(state): State<ItemsState>, request: Authed) -> Reply {
     Ok(success())
 }
 
+pub async fn renew(State(state): State<ItemsState>, request: Authed) -> Reply {
+    state
+        .posts
+        .renew(request.user, request.fields.require_id("itemid")?)
+        .await?;
+    Ok(success())
+}
+
 pub async fn upload_images(State(state): State<ItemsState>, request: Authed) -> Reply {
     let item = request.fields.require_id("itemid")?;
     let uploads: Vec<&[u8]> = request.fields.files().iter().map(|file| file.bytes.as_ref()).collect();

@@ -1,4 +1,4 @@
-//! The items group: reading, posting, editing, deleting items and their pictures. `router`
+//! The items group: reading, posting, editing, renewing, deleting items and their pictures. `router`
 //! is served by this crate's Lambda binary and by the dev server.
 
 mod error;
@@ -33,6 +33,7 @@ pub fn router(adapters: &Adapters) -> Router {
         .route("/item/add", post(handlers::add))
         .route("/item/modify", post(handlers::modify))
         .route("/item/delete", post(handlers::delete))
+        .route("/item/renew", post(handlers::renew))
         .route("/item/image", post(handlers::upload_images))
         .with_state(AppState::new(adapters.tokens(), adapters.sessions(), use_cases))
 }

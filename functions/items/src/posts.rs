@@ -39,6 +39,15 @@ impl Posts {
         }
     }
 
+    /// The owner renews a listing: an expired one is back on offer, a live one's age starts again.
+    pub async fn renew(&self, owner: UserId, item: ItemId) -> Result<(), ItemError> {
+        match self.items.renew(item, owner).await? {
+            OwnerWrite::Done => Ok(()),
+            OwnerWrite::NotOwner => Err(ItemError::NotOwner),
+            OwnerWrite::Missing | OwnerWrite::Stale => Err(ItemError::NoSuchItem),
+        }
+    }
+
     /// Soft delete: the item stays readable (flagged), its images stay, and it leaves everyone's
     /// favourites.
     pub async fn delete(&self, owner: UserId, item: ItemId) -> Result<(), ItemError> {

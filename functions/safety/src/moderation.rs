@@ -53,6 +53,12 @@ impl Safety {
                     .suspend(report.subject, now.saturating_add(days.saturating_mul(DAY_MS)))
                     .await?;
             }
+            // This report's claim still counts: the listing comes back if the others are too few.
+            Action::Dismiss if report.target.kind == TargetKind::Item => {
+                if self.reports.open_reporters(report.target).await? <= self.reports_to_hide {
+                    self.items.reveal(ItemId::new(report.target.id), PENDING_REVIEW).await?;
+                }
+            }
             Action::Dismiss => {}
         }
         let resolution = Resolution {
@@ -65,17 +71,6 @@ impl Safety {
             return Err(SafetyError::AlreadyResolved);
         }
         tracing::info!(report = %id, action = action.as_str(), %moderator, "report resolved");
-        if action == Action::Dismiss && report.target.kind == TargetKind::Item {
-            self.reveal_if_cleared(ItemId::new(report.target.id), &report).await?;
-        }
         Ok(report)
-    }
-
-    /// A listing hidden pending review comes back once too few open reports are left to hide it.
-    async fn reveal_if_cleared(&self, item: ItemId, report: &Report) -> Result<(), SafetyError> {
-        if self.reports.open_reporters(report.target).await? < self.reports_to_hide {
-            self.items.reveal(item, PENDING_REVIEW).await?;
-        }
-        Ok(())
     }
 }

@@ -575,6 +575,15 @@ mod tests {
         async fn hidden_of(&self, owner: UserId) -> BackendResult<Vec<Item>> {
             self.0.hidden_of(owner).await
         }
+        async fn stale_listings(&self, cutoff_ms: i64) -> BackendResult<Vec<Item>> {
+            self.0.stale_listings(cutoff_ms).await
+        }
+        async fn expire(&self, item: ItemId, cutoff_ms: i64) -> BackendResult<Written> {
+            self.0.expire(item, cutoff_ms).await
+        }
+        async fn renew(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
+            self.0.renew(item, owner).await
+        }
     }
 
     #[tokio::test]

@@ -47,11 +47,10 @@ impl BlockList for DynamoBlocks {
         let mut row = key(blocker, blocked);
         row.insert(BLOCKED.to_owned(), n(blocked.get()));
         row.insert(CREATED_AT.to_owned(), n(now_ms));
-        // A repeat racing this one may have written the row meanwhile: the put keeps the first
-        // one's time rather than failing.
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(row))
+            .condition_expression("attribute_not_exists(pk)")
             .build()
             .built()?;
         let writes = vec![
@@ -59,7 +58,8 @@ impl BlockList for DynamoBlocks {
             TransactWriteItem::builder().put(put).build(),
         ];
         Ok(match transact(&self.client, writes).await? {
-            None => Written::Done,
+            // A repeat racing this one wrote the row first: its time stands.
+            None | Some(1) => Written::Done,
             Some(_) => Written::Refused,
         })
     }

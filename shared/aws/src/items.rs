@@ -5,7 +5,7 @@
 use super::attributes::{Row, n, number, s};
 use super::batch::{get_by_ids, get_one};
 use super::claims::IdClaims;
-use super::errors::{Built, corrupt};
+use super::errors::{Built, corrupt, unavailable};
 use super::item_rows::{
     BUYER, HIDDEN, ITEM_ID, LISTING_ATTRIBUTES, OWNER, is_deleted, item_from_row, item_row, listing_from_row,
     price_value, sold_value,
@@ -17,8 +17,9 @@ use super::update::{ConditionalUpdate, Updated};
 use crate::Tables;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use foof_domain::clock::Clock;
 use foof_domain::ids::{ItemId, UserId};
-use foof_domain::item::{Item, ItemDetails, Listing, Transition};
+use foof_domain::item::{EXPIRED, Item, ItemDetails, Listing, Sold, Transition};
 use foof_domain::ports::{
     BackendError, BackendResult, Created, IdAllocator, ItemStore, OwnerWrite, Reservation, Written,
 };
@@ -49,6 +50,19 @@ pub struct DynamoItems {
     users: String,
     postings: String,
     ids: IdClaims,
+    /// When a listing was posted, edited or renewed: its age, for expiry.
+    clock: Arc<dyn Clock>,
+}
+
+/// When the owner last posted, edited or renewed the item (epoch ms); rows from before expiry
+/// lack it until the first sweep stamps them.
+const UPDATED_AT: &str = "updatedAt";
+
+/// A new item's row, posted at `now`.
+fn posted_row(item: &Item, now: i64) -> Row {
+    let mut row = item_row(item);
+    row.insert(UPDATED_AT.to_owned(), n(now));
+    row
 }
 
 fn item_terms(item: &Item) -> DocumentTerms {
@@ -71,14 +85,24 @@ fn refusal(old: &Row, owner: UserId) -> BackendResult<OwnerWrite> {
 }
 
 impl DynamoItems {
-    pub fn new(client: aws_sdk_dynamodb::Client, tables: &Tables, ids: Arc<dyn IdAllocator>) -> Self {
+    pub fn new(
+        client: aws_sdk_dynamodb::Client,
+        tables: &Tables,
+        ids: Arc<dyn IdAllocator>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             ids: IdClaims::new(client.clone(), tables.name("counters"), "items", ids),
             client,
             table: tables.name("items"),
             users: tables.name("users"),
             postings: tables.name("postings"),
+            clock,
         }
+    }
+
+    fn edited_now(&self) -> (&'static str, AttributeValue) {
+        (UPDATED_AT, n(self.clock.now_ms()))
     }
 
     /// `update` on item `item`, keyed and conditioned in the one way this table is written.
@@ -130,8 +154,27 @@ impl DynamoItems {
         sets: &[(&str, AttributeValue)],
         new_terms: Option<&DocumentTerms>,
     ) -> BackendResult<bool> {
+        self.transact_indexed_if(current, sets, new_terms, None, |update| update)
+            .await
+    }
+
+    /// As [`DynamoItems::transact_indexed`], under an `extra` condition whose placeholders
+    /// `bind` fills in.
+    async fn transact_indexed_if(
+        &self,
+        current: &Item,
+        sets: &[(&str, AttributeValue)],
+        new_terms: Option<&DocumentTerms>,
+        extra: Option<&str>,
+        bind: impl FnOnce(ConditionalUpdate) -> ConditionalUpdate,
+    ) -> BackendResult<bool> {
         let update = ConditionalUpdate::set(&self.table, ITEM_ID, n(current.id.get()), sets);
-        let update = Self::owned_and_live(update, current.owner, Some("title = :title AND note = :note"))
+        let unchanged = "title = :title AND note = :note";
+        let condition = match extra {
+            Some(extra) => format!("{unchanged} AND {extra}"),
+            None => unchanged.to_owned(),
+        };
+        let update = bind(Self::owned_and_live(update, current.owner, Some(&condition)))
             .value(":title", s(&current.title))
             .value(":note", s(&current.note));
         let mut writes = vec![update.into_step()?];
@@ -213,10 +256,11 @@ impl ItemStore for DynamoItems {
 
     async fn create(&self, draft: &Item) -> BackendResult<Created> {
         let terms = item_terms(draft);
+        let now = self.clock.now_ms();
         let writes_for = |id: ItemId| {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(item_row(&Item { id, ..draft.clone() })))
+                .set_item(Some(posted_row(&Item { id, ..draft.clone() }, now)))
                 .condition_expression("attribute_not_exists(itemid)")
                 .build()
                 .built()?;
@@ -268,6 +312,9 @@ impl ItemStore for DynamoItems {
         }
         if let Some(note) = &details.note {
             sets.push(("note", s(note)));
+        }
+        if !sets.is_empty() {
+            sets.push(self.edited_now());
         }
         if sets.is_empty() {
             return Ok(match self.owned(item, owner).await? {
@@ -354,8 +401,13 @@ impl ItemStore for DynamoItems {
         images: &str,
     ) -> BackendResult<OwnerWrite> {
         let still_expected = ("imgurl = :expected", ":expected", s(expected));
-        self.owner_update(item, owner, &[("imgurl", s(images))], Some(still_expected))
-            .await
+        self.owner_update(
+            item,
+            owner,
+            &[("imgurl", s(images)), self.edited_now()],
+            Some(still_expected),
+        )
+        .await
     }
 
     async fn hide(&self, item: ItemId, why: &str) -> BackendResult<Written> {
@@ -395,9 +447,11 @@ impl ItemStore for DynamoItems {
             return Ok(Written::Refused);
         }
         let update = self
-            .update(item, "SET deleted = :false REMOVE #hidden")
+            .update(item, "SET deleted = :false, #updatedAt = :now REMOVE #hidden")
             .when("#hidden = :why AND title = :title AND note = :note")
             .name("#hidden", HIDDEN)
+            .name("#updatedAt", UPDATED_AT)
+            .value(":now", n(self.clock.now_ms()))
             .value(":false", AttributeValue::Bool(false))
             .value(":why", s(why))
             .value(":title", s(&current.title))
@@ -414,6 +468,78 @@ impl ItemStore for DynamoItems {
             None => Written::Done,
             Some(_) => Written::Refused,
         })
+    }
+
+    async fn stale_listings(&self, cutoff_ms: i64) -> BackendResult<Vec<Item>> {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(
+                "deleted = :false AND sold IN (:sale, :want) AND \
+                 (attribute_not_exists(#updatedAt) OR #updatedAt < :cutoff)",
+            )
+            .expression_attribute_names("#updatedAt", UPDATED_AT)
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":sale", sold_value(Sold::OnSale))
+            .expression_attribute_values(":want", sold_value(Sold::Wanted))
+            .expression_attribute_values(":cutoff", n(cutoff_ms));
+        let rows: Vec<Row> = scan
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(unavailable)?;
+        let mut stale = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.contains_key(UPDATED_AT) {
+                stale.push(item_from_row(row)?);
+            } else {
+                // Posted before listings kept their age: it counts from the first sweep.
+                let stamp = self
+                    .update(ItemId::new(number(row, ITEM_ID)?), "SET #updatedAt = :now")
+                    .when("attribute_not_exists(#updatedAt)")
+                    .name("#updatedAt", UPDATED_AT)
+                    .value(":now", n(self.clock.now_ms()));
+                stamp.send(&self.client).await?;
+            }
+        }
+        Ok(stale)
+    }
+
+    async fn expire(&self, item: ItemId, cutoff_ms: i64) -> BackendResult<Written> {
+        let Some(current) = self.get(item).await? else {
+            return Ok(Written::Refused);
+        };
+        if current.deleted || !current.sold.is_open() {
+            return Ok(Written::Refused);
+        }
+        let expiring = [("deleted", AttributeValue::Bool(true)), (HIDDEN, s(EXPIRED))];
+        let not_renewed = "#updatedAt < :cutoff AND sold = :sold";
+        let update = self.transact_indexed_if(&current, &expiring, None, Some(not_renewed), |update| {
+            update
+                .name("#updatedAt", UPDATED_AT)
+                .value(":cutoff", n(cutoff_ms))
+                .value(":sold", sold_value(current.sold))
+        });
+        Ok(if update.await? { Written::Done } else { Written::Refused })
+    }
+
+    async fn renew(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
+        let Some(current) = self.get(item).await? else {
+            return Ok(OwnerWrite::Missing);
+        };
+        if current.owner != owner {
+            return Ok(OwnerWrite::NotOwner);
+        }
+        if current.hidden.as_deref() == Some(EXPIRED) {
+            return Ok(match self.reveal(item, EXPIRED).await? {
+                Written::Done => OwnerWrite::Done,
+                Written::Refused => OwnerWrite::Stale,
+            });
+        }
+        self.owner_update(item, owner, &[self.edited_now()], None).await
     }
 
     async fn published_by(&self, owner: UserId) -> BackendResult<Vec<Item>> {

@@ -119,6 +119,10 @@ pub const MAX_PRICE: f64 = 100_000_000.0;
 /// The smallest price above zero: one fen. Smaller numbers mean nothing to a buyer, and far
 /// smaller ones (`1e-200`) are outside what DynamoDB can store.
 pub const MIN_NONZERO_PRICE: f64 = 0.01;
+/// Why an open listing that its owner did not edit or renew for the configured age (default 90
+/// days, `LISTING_MAX_AGE_DAYS`) was withdrawn: it is then hidden for this reason, and
+/// `/item/renew` brings it back.
+pub const EXPIRED: &str = "expired";
 pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_NOTE_CHARS: usize = 255;
 

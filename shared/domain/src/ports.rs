@@ -227,8 +227,17 @@ pub trait ItemStore: Send + Sync {
     /// `Refused` if there is no such item or its owner deleted it.
     async fn hide(&self, item: ItemId, why: &str) -> BackendResult<Written>;
     /// Undoes a hide whose reason is still `why` (the item comes back as it was, indexed
-    /// again); `Refused` if the item is not hidden for that reason.
+    /// again, as if edited now); `Refused` if the item is not hidden for that reason.
     async fn reveal(&self, item: ItemId, why: &str) -> BackendResult<Written>;
+    /// Open listings (live, on offer) that were neither posted, edited nor renewed since
+    /// `cutoff_ms`, in no particular order.
+    async fn stale_listings(&self, cutoff_ms: i64) -> BackendResult<Vec<Item>>;
+    /// Hides a stale listing for [`crate::item::EXPIRED`], unless it was edited or renewed since
+    /// `cutoff_ms` or is no longer open; `Refused` then.
+    async fn expire(&self, item: ItemId, cutoff_ms: i64) -> BackendResult<Written>;
+    /// The owner renews a listing: an expired one comes back (indexed again), a live one starts
+    /// its age again. `Missing` for a deleted or hidden (but not expired) one.
+    async fn renew(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -88,7 +88,7 @@ impl Reason {
 }
 
 /// A free text of a report or a decision: at most [`MAX_NOTE_CHARS`], no control characters
-/// but line breaks, trimmed.
+/// but line breaks (`\n`, or `\r\n` as forms send them) and tabs, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Note(String);
 
@@ -99,7 +99,8 @@ pub struct InvalidNote;
 impl Note {
     pub fn parse(value: &str) -> Result<Self, InvalidNote> {
         let value = value.trim();
-        if value.chars().count() > MAX_NOTE_CHARS || value.chars().any(|c| c.is_control() && c != '\n') {
+        let allowed = |c: char| matches!(c, '\n' | '\r' | '\t');
+        if value.chars().count() > MAX_NOTE_CHARS || value.chars().any(|c| c.is_control() && !allowed(c)) {
             return Err(InvalidNote);
         }
         Ok(Self(value.to_owned()))
@@ -260,6 +261,7 @@ mod tests {
         assert_eq!(Note::parse(&"字".repeat(MAX_NOTE_CHARS + 1)), Err(InvalidNote));
         assert_eq!(Note::parse("a\u{0}b"), Err(InvalidNote));
         assert!(Note::parse("line\nbreak").is_ok());
+        assert!(Note::parse("form\r\nline\tbreak").is_ok());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::{BATCH_GET_KEYS, InMemory, distinct_in_batches};
 use crate::ids::{ItemId, UserId};
-use crate::item::{Item, ItemDetails, Listing, Transition};
+use crate::item::{EXPIRED, Item, ItemDetails, Listing, Transition};
 use crate::ports::{BackendResult, Created, ItemStore, OwnerWrite, Reservation, Written};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -51,6 +51,13 @@ impl InMemory {
     /// The item as stored now, deleted or not.
     pub fn item(&self, item: ItemId) -> Option<Item> {
         self.lock().items.get(&item).cloned()
+    }
+}
+
+impl InMemory {
+    /// When the owner last posted, edited or renewed `item`, for tests of expiry.
+    pub fn set_edited_at(&self, item: ItemId, epoch_ms: i64) {
+        self.lock().edited_at.insert(item, epoch_ms);
     }
 }
 
@@ -196,6 +203,48 @@ impl ItemStore for InMemory {
             }
             _ => Written::Refused,
         })
+    }
+
+    async fn stale_listings(&self, cutoff_ms: i64) -> BackendResult<Vec<Item>> {
+        let tables = self.lock();
+        Ok(tables
+            .items
+            .values()
+            .filter(|item| item.is_live() && tables.edited_at.get(&item.id).is_some_and(|at| *at < cutoff_ms))
+            .cloned()
+            .collect())
+    }
+
+    async fn expire(&self, item: ItemId, cutoff_ms: i64) -> BackendResult<Written> {
+        let mut tables = self.lock();
+        let stale = tables.edited_at.get(&item).is_some_and(|at| *at < cutoff_ms);
+        Ok(match tables.items.get_mut(&item) {
+            Some(stored) if stored.is_live() && stale => {
+                stored.deleted = true;
+                stored.hidden = Some(EXPIRED.to_owned());
+                Written::Done
+            }
+            _ => Written::Refused,
+        })
+    }
+
+    async fn renew(&self, item: ItemId, owner: UserId) -> BackendResult<OwnerWrite> {
+        let mut tables = self.lock();
+        let outcome = match tables.items.get_mut(&item) {
+            None => OwnerWrite::Missing,
+            Some(stored) if stored.owner != owner => OwnerWrite::NotOwner,
+            Some(stored) if stored.hidden.as_deref() == Some(EXPIRED) => {
+                stored.deleted = false;
+                stored.hidden = None;
+                OwnerWrite::Done
+            }
+            Some(stored) if stored.deleted => OwnerWrite::Missing,
+            Some(_) => OwnerWrite::Done,
+        };
+        if outcome == OwnerWrite::Done {
+            tables.edited_at.remove(&item);
+        }
+        Ok(outcome)
     }
 
     async fn hidden_of(&self, owner: UserId) -> BackendResult<Vec<Item>> {

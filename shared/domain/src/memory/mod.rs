@@ -69,6 +69,9 @@ struct Tables {
     ratings: BTreeMap<(ItemId, UserId), u8>,
     /// `users.ratingPoints`: what each user's ratings are worth in all.
     rating_points: HashMap<UserId, i64>,
+    /// `items.updatedAt`, where a test set it (the twin has no clock): when the owner last
+    /// posted, edited or renewed the item. Items without one are never stale.
+    edited_at: HashMap<ItemId, i64>,
     /// `items.pictureNumbers`: the next picture number of each item that has claimed some.
     picture_numbers: HashMap<ItemId, u64>,
     /// `users.pendingIdcard`: the idcard each user last asked to verify.
