@@ -45,11 +45,14 @@ impl Sessions {
     /// the user's token version, or the login kept through the last password change.
     pub async fn current(&self, claim: LoginClaim) -> BackendResult<bool> {
         let now = self.clock.now_ms();
+        // Versions only move on: a token newer than what is remembered (a login after a password
+        // change elsewhere) means the memory is stale, not the token.
         let remembered = self
             .known()
             .get(&claim.user)
             .filter(|(_, read_at)| now - read_at < self.recheck_ms)
-            .map(|(version, _)| *version);
+            .map(|(logins, _)| *logins)
+            .filter(|logins| logins.is_none_or(|logins| claim.version <= logins.version));
         let logins = match remembered {
             Some(logins) => logins,
             None => {
@@ -141,6 +144,18 @@ mod tests {
         );
         clock.advance(RECHECK);
         assert!(!elsewhere.current(claim(ME, 0)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_login_after_a_password_change_elsewhere_works_at_once() {
+        let (store, _, sessions) = world();
+        assert!(sessions.current(claim(ME, 0)).await.unwrap(), "remembers version 0");
+        new_password(&store).await;
+        assert!(sessions.current(claim(ME, 1)).await.unwrap(), "the new login's token");
+        assert!(
+            !sessions.current(claim(ME, 0)).await.unwrap(),
+            "and the old one is now over"
+        );
     }
 
     #[tokio::test]
