@@ -74,6 +74,20 @@ def stream_event(chosen):
     }
 
 
+def sam_invoke(function, args):
+    """`sam local invoke` of `function` with the event file in `args.event`: its JSON reply
+    (None if it failed), and what to report if that reply is not the one expected."""
+    invoked = subprocess.run(
+        ["sam", "local", "invoke", function, "--template", args.template, "--event", args.event,
+         "--env-vars", args.env_vars, "--parameter-overrides", f"Architecture={args.architecture}",
+         "--skip-pull-image"],
+        capture_output=True, text=True, timeout=600,
+    )
+    lines = [line for line in invoked.stdout.splitlines() if line.strip()]
+    reply = json.loads(lines[-1]) if invoked.returncode == 0 and lines else None
+    return reply, f"invoke: exit {invoked.returncode}, reply {lines[-1:] if lines else None}\n{invoked.stderr[-2000:]}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name in ("--api", "--table", "--template", "--env-vars", "--architecture", "--event"):
@@ -88,17 +102,10 @@ def main():
     before = {term: search(args.api, term) for term in chosen}
     with open(args.event, "w", encoding="utf-8") as event:
         json.dump(stream_event(chosen), event)
-    invoked = subprocess.run(
-        ["sam", "local", "invoke", "CompactorFunction", "--template", args.template, "--event", args.event,
-         "--env-vars", args.env_vars, "--parameter-overrides", f"Architecture={args.architecture}",
-         "--skip-pull-image"],
-        capture_output=True, text=True, timeout=600,
-    )
-    lines = [line for line in invoked.stdout.splitlines() if line.strip()]
-    reply = json.loads(lines[-1]) if invoked.returncode == 0 and lines else None
+    reply, failure = sam_invoke("CompactorFunction", args)
     problems = []
     if not reply or reply.get("packed") != len(chosen):
-        problems.append(f"invoke: exit {invoked.returncode}, reply {lines[-1:] if lines else None}\n{invoked.stderr[-2000:]}")
+        problems.append(failure)
     for term in chosen:
         if rows(client, args.table, term, ">"):
             problems.append(f"{term}: deltas left after the fold")

@@ -11,12 +11,11 @@ without the reason) and that search no longer finds it.
 """
 import argparse
 import json
-import subprocess
 import sys
 import time
 import urllib.request
 
-from compaction_check import dynamodb, search
+from compaction_check import dynamodb, sam_invoke, search
 
 AHEAD_DAYS = 91  # the template's LISTING_MAX_AGE_DAYS is 90
 
@@ -60,16 +59,9 @@ def main():
                 if itemid not in hit_ids(search(args.api, "g#" + title))]
     with open(args.event, "w", encoding="utf-8") as event:
         json.dump(scheduled_event(time.time() + AHEAD_DAYS * 86_400), event)
-    invoked = subprocess.run(
-        ["sam", "local", "invoke", "ExpiryFunction", "--template", args.template, "--event", args.event,
-         "--env-vars", args.env_vars, "--parameter-overrides", f"Architecture={args.architecture}",
-         "--skip-pull-image"],
-        capture_output=True, text=True, timeout=600,
-    )
-    lines = [line for line in invoked.stdout.splitlines() if line.strip()]
-    reply = json.loads(lines[-1]) if invoked.returncode == 0 and lines else None
+    reply, failure = sam_invoke("ExpiryFunction", args)
     if not reply or reply.get("expired") != len(listings):
-        problems.append(f"invoke: exit {invoked.returncode}, reply {lines[-1:] if lines else None}\n{invoked.stderr[-2000:]}")
+        problems.append(failure)
     for itemid, title in listings.items():
         row = client.get_item(TableName=args.table, Key={"itemid": {"N": str(itemid)}}, ConsistentRead=True)["Item"]
         if row.get("hidden", {}).get("S") != "expired" or not row["deleted"]["BOOL"]:

@@ -654,6 +654,9 @@ def scenario(s, p):
            expect=failure("message refused"))
     s.form("the seller cannot order the want to the buyer", "/item/order", {"to": buyer_id, "itemid": want}, token=seller,
            expect=failure("not for trade"))
+    s.json("buyer's search leaves out the blocked seller's want", "/item/search", {"method": "good", "query": "高等数学"}, token=buyer,
+           expect=hit_ids([]))
+    s.json("an anonymous search still finds it", "/item/search", {"method": "good", "query": "高等数学"}, expect=hit_ids([str(want)]))
     s.form("buyer unblocks the seller", "/safety/unblock", {"uuid": seller_id}, token=buyer, expect=SUCCESS)
     s.post("blocks without a token", "/safety/blocks", status=403, expect=FORBIDDEN)
     s.post("buyer's blocks are empty", "/safety/blocks", token=buyer, expect={"status": "success", "data": []})

@@ -11,17 +11,17 @@ impl Safety {
         if me == whom {
             return Err(SafetyError::SelfBlock);
         }
-        match self.blocks.block(me, whom, self.clock.now_ms()).await? {
+        match self.ports.blocks.block(me, whom, self.ports.clock.now_ms()).await? {
             Written::Done => Ok(()),
             Written::Refused => Err(SafetyError::NoSuchUser),
         }
     }
 
     pub async fn unblock(&self, me: UserId, whom: UserId) -> Result<(), SafetyError> {
-        Ok(self.blocks.unblock(me, whom).await?)
+        Ok(self.ports.blocks.unblock(me, whom).await?)
     }
 
     pub async fn blocked_by(&self, me: UserId) -> Result<Vec<Block>, SafetyError> {
-        Ok(self.blocks.blocked_by(me).await?)
+        Ok(self.ports.blocks.blocked_by(me).await?)
     }
 }

@@ -12,7 +12,7 @@ const DAY_MS: i64 = 86_400_000;
 impl Safety {
     /// My listings that a moderator or enough reports hid, each with why.
     pub async fn hidden_of(&self, owner: UserId) -> Result<Vec<Item>, SafetyError> {
-        Ok(self.items.hidden_of(owner).await?)
+        Ok(self.ports.items.hidden_of(owner).await?)
     }
 
     /// Open reports, oldest first, after `after`.
@@ -23,7 +23,7 @@ impl Safety {
         limit: usize,
     ) -> Result<Vec<Report>, SafetyError> {
         self.require_moderator(moderator).await?;
-        Ok(self.reports.open(after, limit).await?)
+        Ok(self.ports.reports.open(after, limit).await?)
     }
 
     /// Carries out `action` on the report's target, then closes the report with who, when, how
@@ -37,26 +37,33 @@ impl Safety {
         why: Note,
     ) -> Result<Report, SafetyError> {
         self.require_moderator(moderator).await?;
-        let (report, resolution) = self.reports.get(id).await?.ok_or(SafetyError::NoSuchReport)?;
+        let (report, resolution) = self.ports.reports.get(id).await?.ok_or(SafetyError::NoSuchReport)?;
         if resolution.is_some() {
             return Err(SafetyError::AlreadyResolved);
         }
-        let now = self.clock.now_ms();
+        let now = self.ports.clock.now_ms();
         match action {
             Action::Hide if report.target.kind != TargetKind::Item => return Err(SafetyError::InvalidRequest),
             // A listing its owner deleted meanwhile has nothing left to hide.
             Action::Hide => {
-                self.items.hide(ItemId::new(report.target.id), why.as_str()).await?;
+                self.ports
+                    .items
+                    .hide(ItemId::new(report.target.id), why.as_str())
+                    .await?;
             }
             Action::Suspend { days } => {
-                self.users
+                self.ports
+                    .users
                     .suspend(report.subject, now.saturating_add(days.saturating_mul(DAY_MS)))
                     .await?;
             }
             // This report's claim still counts: the listing comes back if the others are too few.
             Action::Dismiss if report.target.kind == TargetKind::Item => {
-                if self.reports.open_reporters(report.target).await? <= self.reports_to_hide {
-                    self.items.reveal(ItemId::new(report.target.id), PENDING_REVIEW).await?;
+                if self.ports.reports.open_reporters(report.target).await? <= self.reports_to_hide {
+                    self.ports
+                        .items
+                        .reveal(ItemId::new(report.target.id), PENDING_REVIEW)
+                        .await?;
                 }
             }
             Action::Dismiss => {}
@@ -67,7 +74,7 @@ impl Safety {
             at_ms: now,
             why,
         };
-        if self.reports.close(&report, &resolution).await? == Written::Refused {
+        if self.ports.reports.close(&report, &resolution).await? == Written::Refused {
             return Err(SafetyError::AlreadyResolved);
         }
         tracing::info!(report = %id, action = action.as_str(), %moderator, "report resolved");

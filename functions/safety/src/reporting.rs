@@ -26,9 +26,9 @@ impl Safety {
             reporter,
             reason,
             note,
-            created_at_ms: self.clock.now_ms(),
+            created_at_ms: self.ports.clock.now_ms(),
         };
-        let filed = self.reports.file(&report).await?;
+        let filed = self.ports.reports.file(&report).await?;
         if matches!(filed, Filed::New(_)) && target.kind == TargetKind::Item {
             self.hide_if_reported_enough(target).await?;
         }
@@ -39,6 +39,7 @@ impl Safety {
     async fn subject_of(&self, reporter: UserId, target: Target) -> Result<UserId, SafetyError> {
         match target.kind {
             TargetKind::Item => self
+                .ports
                 .items
                 .get(ItemId::new(target.id))
                 .await?
@@ -46,6 +47,7 @@ impl Safety {
                 .map(|item| item.owner)
                 .ok_or(SafetyError::NoSuchItem),
             TargetKind::User => self
+                .ports
                 .users
                 .get(UserId::new(target.id))
                 .await?
@@ -53,6 +55,7 @@ impl Safety {
                 .ok_or(SafetyError::NoSuchUser),
             // Only a message one received: no one can report (or learn of) others' messages.
             TargetKind::Message => self
+                .ports
                 .messages
                 .received(reporter, MessageId::new(target.id))
                 .await?
@@ -64,8 +67,8 @@ impl Safety {
     /// Counted after the report is stored, so of reports racing to the threshold at least the
     /// last one sees it reached; hiding twice is harmless.
     async fn hide_if_reported_enough(&self, target: Target) -> Result<(), SafetyError> {
-        if self.reports.open_reporters(target).await? >= self.reports_to_hide {
-            let hidden = self.items.hide(ItemId::new(target.id), PENDING_REVIEW).await?;
+        if self.ports.reports.open_reporters(target).await? >= self.reports_to_hide {
+            let hidden = self.ports.items.hide(ItemId::new(target.id), PENDING_REVIEW).await?;
             if hidden == Written::Done {
                 tracing::info!(item = target.id, "listing hidden pending review");
             }

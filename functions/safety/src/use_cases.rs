@@ -8,12 +8,7 @@ use foof_domain::ports::{BlockList, ItemStore, MessageStore, ReportStore, UserSt
 use std::sync::Arc;
 
 pub struct Safety {
-    pub(crate) users: Arc<dyn UserStore>,
-    pub(crate) items: Arc<dyn ItemStore>,
-    pub(crate) messages: Arc<dyn MessageStore>,
-    pub(crate) blocks: Arc<dyn BlockList>,
-    pub(crate) reports: Arc<dyn ReportStore>,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ports: SafetyPorts,
     /// Distinct users with an open report of a listing that hide it pending review.
     pub(crate) reports_to_hide: usize,
 }
@@ -30,28 +25,15 @@ pub struct SafetyPorts {
 
 impl Safety {
     pub fn new(ports: SafetyPorts, reports_to_hide: usize) -> Self {
-        let SafetyPorts {
-            users,
-            items,
-            messages,
-            blocks,
-            reports,
-            clock,
-        } = ports;
         Self {
-            users,
-            items,
-            messages,
-            blocks,
-            reports,
-            clock,
+            ports,
             reports_to_hide: reports_to_hide.max(1),
         }
     }
 
     /// Refuses anyone an operator did not make a moderator.
     pub(crate) async fn require_moderator(&self, user: UserId) -> Result<(), SafetyError> {
-        match self.users.get(user).await? {
+        match self.ports.users.get(user).await? {
             Some(user) if user.moderator => Ok(()),
             _ => Err(SafetyError::NotModerator),
         }

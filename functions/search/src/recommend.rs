@@ -59,7 +59,6 @@ mod tests {
     use foof_domain::ids::{ItemId, UserId};
     use foof_domain::item::{Item, ItemDetails, Sold};
     use foof_domain::memory::InMemory;
-    use foof_domain::ports::{BlockList, ItemStore};
     use foof_domain::user::User;
 
     #[tokio::test]

@@ -12,11 +12,7 @@ use std::sync::Arc;
 
 /// The trades group's use cases, over the stores they touch.
 pub struct Trades {
-    items: Arc<dyn ItemStore>,
-    messages: Arc<dyn MessageStore>,
-    blocks: Arc<dyn BlockList>,
-    ratings: Arc<dyn RatingStore>,
-    clock: Arc<dyn Clock>,
+    ports: TradePorts,
 }
 
 /// The stores [`Trades`] works over.
@@ -30,31 +26,20 @@ pub struct TradePorts {
 
 impl Trades {
     pub fn new(ports: TradePorts) -> Self {
-        let TradePorts {
-            items,
-            messages,
-            blocks,
-            ratings,
-            clock,
-        } = ports;
-        Self {
-            items,
-            messages,
-            blocks,
-            ratings,
-            clock,
-        }
+        Self { ports }
     }
 
     /// Whether either of the two blocks the other: then they do not trade.
     async fn blocked_between(&self, one: UserId, other: UserId) -> Result<bool, TradeError> {
-        let (one_blocks, other_blocks) =
-            tokio::try_join!(self.blocks.blocks(one, other), self.blocks.blocks(other, one))?;
+        let (one_blocks, other_blocks) = tokio::try_join!(
+            self.ports.blocks.blocks(one, other),
+            self.ports.blocks.blocks(other, one)
+        )?;
         Ok(one_blocks || other_blocks)
     }
 
     async fn live_item(&self, item: ItemId) -> Result<Option<Item>, TradeError> {
-        Ok(self.items.get(item).await?.filter(|item| !item.deleted))
+        Ok(self.ports.items.get(item).await?.filter(|item| !item.deleted))
     }
 
     /// The owner accepts `buyer`'s request.
@@ -70,7 +55,7 @@ impl Trades {
         if self.blocked_between(owner, buyer).await? {
             return Err(TradeError::NotForTrade);
         }
-        match self.items.reserve(item, owner, buyer, moving).await? {
+        match self.ports.items.reserve(item, owner, buyer, moving).await? {
             Reservation::Done => Ok(()),
             Reservation::Stale => Err(TradeError::NotForTrade),
             Reservation::NoSuchBuyer => Err(TradeError::NoSuchUser),
@@ -84,7 +69,7 @@ impl Trades {
         if current.buyer != Some(buyer) {
             return Err(TradeError::NotPermitted);
         }
-        match self.items.complete(item, buyer, moving).await? {
+        match self.ports.items.complete(item, buyer, moving).await? {
             Written::Done => Ok(()),
             Written::Refused => Err(TradeError::NotAvailable),
         }
@@ -97,7 +82,7 @@ impl Trades {
             return Err(TradeError::NotPermitted);
         }
         let moving = current.sold.release().ok_or(TradeError::InvalidRequest)?;
-        match self.items.release(item, owner, moving).await? {
+        match self.ports.items.release(item, owner, moving).await? {
             Written::Done => Ok(()),
             Written::Refused => Err(TradeError::InvalidRequest),
         }
@@ -120,9 +105,9 @@ impl Trades {
             ratee,
             stars,
             comment,
-            created_at_ms: self.clock.now_ms(),
+            created_at_ms: self.ports.clock.now_ms(),
         };
-        match self.ratings.rate(&rating).await? {
+        match self.ports.ratings.rate(&rating).await? {
             Written::Done => Ok(()),
             Written::Refused => Err(TradeError::AlreadyRated),
         }
@@ -130,7 +115,7 @@ impl Trades {
 
     /// Deletes one message addressed to me (any type).
     pub async fn delete_message(&self, me: UserId, message: MessageId) -> Result<(), TradeError> {
-        match self.messages.remove_received(me, message).await? {
+        match self.ports.messages.remove_received(me, message).await? {
             MessageRemoval::Removed => Ok(()),
             MessageRemoval::NotRecipient => Err(TradeError::NotPermitted),
             MessageRemoval::Missing => Err(TradeError::NoSuchMessage),
@@ -139,11 +124,11 @@ impl Trades {
 
     /// Deletes the trade requests for my item addressed to me; returns how many.
     pub async fn delete_requests(&self, owner: UserId, item: ItemId) -> Result<usize, TradeError> {
-        let current = self.items.get(item).await?.ok_or(TradeError::NoSuchItem)?;
+        let current = self.ports.items.get(item).await?.ok_or(TradeError::NoSuchItem)?;
         if current.owner != owner {
             return Err(TradeError::NotPermitted);
         }
-        Ok(self.messages.remove_requests(owner, item).await?)
+        Ok(self.ports.messages.remove_requests(owner, item).await?)
     }
 }
 

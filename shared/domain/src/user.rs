@@ -29,7 +29,8 @@ pub struct User {
     pub kept_login: Option<i64>,
     /// The default, or the Bayesian average of the ratings received (`rating::score`).
     pub score: i64,
-    /// How many ratings the user received.
+    /// How many ratings the user received: the public profile shows it beside the score
+    /// (the login reply and `/user/me` keep the original's fields).
     pub ratings: i64,
     pub info: String,
     pub password_hash: String,
@@ -92,7 +93,6 @@ impl User {
             idcard: &self.idcard,
             info: &self.info,
             phonenumber: &self.phonenumber,
-            ratings: self.ratings,
             score: self.score,
             studentid: &self.studentid,
             username: &self.username,
@@ -122,7 +122,6 @@ pub struct ProtectedUserView<'a> {
     idcard: &'a str,
     info: &'a str,
     phonenumber: &'a str,
-    ratings: i64,
     score: i64,
     studentid: &'a str,
     username: &'a str,

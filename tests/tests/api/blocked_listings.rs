@@ -16,7 +16,10 @@ async fn found(app: &TestApp, word: &str, token: Option<&str>) -> (Vec<i64>, u64
     };
     let reply: Value = request.send().await.unwrap().json().await.unwrap();
     let hits = reply["hits"]["hits"].as_array().expect("a search envelope");
-    let ids = hits.iter().map(|h| h["_id"].as_str().unwrap().parse().unwrap()).collect();
+    let ids = hits
+        .iter()
+        .map(|h| h["_id"].as_str().unwrap().parse().unwrap())
+        .collect();
     (ids, reply["hits"]["total"].as_u64().unwrap())
 }
 
@@ -39,18 +42,29 @@ async fn a_searcher_is_not_shown_the_listings_of_users_they_block() {
 
     block(&app, &searcher, &blocked, "/safety/block").await;
     let (mine, total) = found(&app, &word, Some(&searcher.token)).await;
-    assert_eq!((mine, total), (vec![others], 1), "the total counts only what the searcher may see");
+    assert_eq!(
+        (mine, total),
+        (vec![others], 1),
+        "the total counts only what the searcher may see"
+    );
 
     let (anyone, total) = found(&app, &word, None).await;
     let mut anyone = anyone;
     anyone.sort_unstable();
-    assert_eq!((anyone, total), (everything.clone(), 3), "an anonymous search shows everything");
+    assert_eq!(
+        (anyone, total),
+        (everything.clone(), 3),
+        "an anonymous search shows everything"
+    );
     let (as_other, _) = found(&app, &word, Some(&other.token)).await;
     assert_eq!(as_other.len(), 3, "only the blocker's searches change");
 
     // The token in the body, as the client sends it on its other routes.
     let reply = app
-        .post("/item/search", json!({"method": "good", "query": word, "token": searcher.token}))
+        .post(
+            "/item/search",
+            json!({"method": "good", "query": word, "token": searcher.token}),
+        )
         .await;
     assert_eq!(reply.body["hits"]["total"], 1);
 
@@ -81,12 +95,22 @@ async fn user_search_is_not_filtered_by_blocks() {
     let app = TestApp::spawn().await;
     let (blocked, searcher) = (app.register().await, app.register().await);
     let word = unique_word();
-    app.post("/user/modify", json!({"token": blocked.token, "username": format!("卖家 {word}")}))
-        .await
-        .assert_success();
+    app.post(
+        "/user/modify",
+        json!({"token": blocked.token, "username": format!("卖家 {word}")}),
+    )
+    .await
+    .assert_success();
     block(&app, &searcher, &blocked, "/safety/block").await;
     let reply = app
-        .post("/item/search", json!({"method": "user", "query": word, "token": searcher.token}))
+        .post(
+            "/item/search",
+            json!({"method": "user", "query": word, "token": searcher.token}),
+        )
         .await;
-    assert_eq!(reply.body["hits"]["hits"][0]["_id"], blocked.uuid.to_string(), "{reply:?}");
+    assert_eq!(
+        reply.body["hits"]["hits"][0]["_id"],
+        blocked.uuid.to_string(),
+        "{reply:?}"
+    );
 }

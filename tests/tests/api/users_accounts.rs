@@ -135,7 +135,7 @@ async fn register_creates_an_account_with_the_original_defaults() {
     assert_eq!(
         profile.body,
         json!({"uuid": user.uuid, "username": "新手咸鱼人员", "avatarurl": "image/avatar/default.jpg",
-               "verified": 0, "score": 10, "info": "这家伙很懒，什么都没有写＞︿＜", "status": "success"})
+               "verified": 0, "score": 10, "ratings": 0, "info": "这家伙很懒，什么都没有写＞︿＜", "status": "success"})
     );
 }
 
