@@ -11,6 +11,10 @@ impl Safety {
         if me == whom {
             return Err(SafetyError::SelfBlock);
         }
+        let blocked = self.ports.blocks.blocked_by(me).await?;
+        if blocked.len() >= self.limits.max_blocks && !blocked.iter().any(|block| block.blocked == whom) {
+            return Err(SafetyError::TooManyBlocks);
+        }
         match self.ports.blocks.block(me, whom, self.ports.clock.now_ms()).await? {
             Written::Done => Ok(()),
             Written::Refused => Err(SafetyError::NoSuchUser),

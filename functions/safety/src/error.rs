@@ -12,6 +12,8 @@ pub enum SafetyError {
     SelfReport,
     #[error("a user blocked themselves")]
     SelfBlock,
+    #[error("the user blocks as many users as anyone may")]
+    TooManyBlocks,
     #[error("no such user")]
     NoSuchUser,
     #[error("no such item")]
@@ -34,6 +36,7 @@ impl From<SafetyError> for ApiError {
             SafetyError::InvalidRequest => ApiError::InvalidRequest,
             SafetyError::SelfReport => ApiError::Failure("cannot report yourself"),
             SafetyError::SelfBlock => ApiError::Failure("cannot block yourself"),
+            SafetyError::TooManyBlocks => ApiError::Failure("too many blocks"),
             SafetyError::NoSuchUser => ApiError::Failure("no such user"),
             SafetyError::NoSuchItem => ApiError::Failure("no such item"),
             SafetyError::NoSuchMessage => ApiError::Failure("no such message"),

@@ -7,7 +7,7 @@ mod moderation;
 mod reporting;
 mod use_cases;
 
-pub use use_cases::{Safety, SafetyPorts};
+pub use use_cases::{Safety, SafetyLimits, SafetyPorts};
 
 use axum::extract::State;
 use axum::routing::post;
@@ -35,7 +35,12 @@ pub fn router(adapters: &Adapters) -> Router {
         reports: adapters.reports(),
         clock: adapters.clock(),
     };
-    let safety = Safety::new(ports, adapters.config().reports_to_hide);
+    let config = adapters.config();
+    let limits = SafetyLimits {
+        reports_to_hide: config.reports_to_hide,
+        max_blocks: config.max_blocks,
+    };
+    let safety = Safety::new(ports, limits);
     Router::new()
         .route("/safety/report", post(report))
         .route("/safety/block", post(block))

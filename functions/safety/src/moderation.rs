@@ -59,7 +59,7 @@ impl Safety {
             }
             // This report's claim still counts: the listing comes back if the others are too few.
             Action::Dismiss if report.target.kind == TargetKind::Item => {
-                if self.ports.reports.open_reporters(report.target).await? <= self.reports_to_hide {
+                if self.ports.reports.open_reporters(report.target).await? <= self.limits.reports_to_hide {
                     self.ports
                         .items
                         .reveal(ItemId::new(report.target.id), PENDING_REVIEW)

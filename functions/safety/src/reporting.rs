@@ -67,7 +67,7 @@ impl Safety {
     /// Counted after the report is stored, so of reports racing to the threshold at least the
     /// last one sees it reached; hiding twice is harmless.
     async fn hide_if_reported_enough(&self, target: Target) -> Result<(), SafetyError> {
-        if self.ports.reports.open_reporters(target).await? >= self.reports_to_hide {
+        if self.ports.reports.open_reporters(target).await? >= self.limits.reports_to_hide {
             let hidden = self.ports.items.hide(ItemId::new(target.id), PENDING_REVIEW).await?;
             if hidden == Written::Done {
                 tracing::info!(item = target.id, "listing hidden pending review");

@@ -9,8 +9,16 @@ use std::sync::Arc;
 
 pub struct Safety {
     pub(crate) ports: SafetyPorts,
+    pub(crate) limits: SafetyLimits,
+}
+
+/// The numbers the rules use (configuration, docs/api.md).
+#[derive(Clone, Copy, Debug)]
+pub struct SafetyLimits {
     /// Distinct users with an open report of a listing that hide it pending review.
-    pub(crate) reports_to_hide: usize,
+    pub reports_to_hide: usize,
+    /// Most users one user may block.
+    pub max_blocks: usize,
 }
 
 /// The ports [`Safety`] works over.
@@ -24,10 +32,13 @@ pub struct SafetyPorts {
 }
 
 impl Safety {
-    pub fn new(ports: SafetyPorts, reports_to_hide: usize) -> Self {
+    pub fn new(ports: SafetyPorts, limits: SafetyLimits) -> Self {
         Self {
             ports,
-            reports_to_hide: reports_to_hide.max(1),
+            limits: SafetyLimits {
+                reports_to_hide: limits.reports_to_hide.max(1),
+                ..limits
+            },
         }
     }
 

@@ -172,3 +172,22 @@ async fn orders_between_users_who_block_each_other_are_refused() {
     let reserved = item(&app, itemid).await;
     assert_eq!((&reserved["sold"], &reserved["to"]), (&json!(3), &json!(buyer.uuid)));
 }
+
+#[tokio::test]
+async fn a_user_blocks_at_most_max_blocks_users() {
+    let app = TestApp::spawn_with(|config| config.max_blocks = 2).await;
+    let me = app.register().await;
+    let (first, second, third) = (app.register().await, app.register().await, app.register().await);
+    for user in [&first, &second] {
+        block(&app, &me, json!(user.uuid)).await.assert_success();
+    }
+    block(&app, &me, json!(third.uuid))
+        .await
+        .assert_failure("too many blocks");
+    block(&app, &me, json!(first.uuid)).await.assert_success();
+    assert_eq!(blocks(&app, &me).await.len(), 2, "a repeat at the cap is still fine");
+    app.post("/safety/unblock", json!({"token": me.token, "uuid": first.uuid}))
+        .await
+        .assert_success();
+    block(&app, &me, json!(third.uuid)).await.assert_success();
+}
