@@ -533,11 +533,10 @@ impl ItemStore for DynamoItems {
         if current.owner != owner {
             return Ok(OwnerWrite::NotOwner);
         }
-        if current.hidden.as_deref() == Some(EXPIRED) {
-            return Ok(match self.reveal(item, EXPIRED).await? {
-                Written::Done => OwnerWrite::Done,
-                Written::Refused => OwnerWrite::Stale,
-            });
+        // A renewal racing this one (a double tap) may have brought it back first: then this one
+        // renews the live listing.
+        if current.hidden.as_deref() == Some(EXPIRED) && self.reveal(item, EXPIRED).await? == Written::Done {
+            return Ok(OwnerWrite::Done);
         }
         self.owner_update(item, owner, &[self.edited_now()], None).await
     }
@@ -585,9 +584,16 @@ impl ItemStore for DynamoItems {
 
     async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written> {
         let update = self
-            .trade_move(item, moving, "SET sold = :to REMOVE #buyer", "#owner = :owner")
+            .trade_move(
+                item,
+                moving,
+                "SET sold = :to, #updatedAt = :now REMOVE #buyer",
+                "#owner = :owner",
+            )
             .name("#buyer", BUYER)
             .name("#owner", OWNER)
+            .name("#updatedAt", UPDATED_AT)
+            .value(":now", n(self.clock.now_ms()))
             .value(":owner", n(owner.get()));
         Ok(update.send(&self.client).await?.into())
     }

@@ -220,7 +220,8 @@ pub trait ItemStore: Send + Sync {
     ) -> BackendResult<Reservation>;
     /// `/item/trade`: makes the move if the item is still reserved for `buyer` in its `from` state.
     async fn complete(&self, item: ItemId, buyer: UserId, moving: Transition) -> BackendResult<Written>;
-    /// `/item/reset`: makes the move and clears the buyer, if still the owner's and in `from`.
+    /// `/item/reset`: makes the move and clears the buyer, if still the owner's and in `from`; the
+    /// listing is on offer again, and its age (for expiry) starts again.
     async fn release(&self, item: ItemId, owner: UserId, moving: Transition) -> BackendResult<Written>;
     /// A moderator's hide: the item is deleted for everyone but its owner, who reads `why`, and
     /// leaves the index, in one transaction. Hiding a hidden item again replaces `why`.

@@ -186,3 +186,35 @@ async fn a_listing_from_before_expiry_counts_its_age_from_the_first_sweep() {
     sweep_in(&adapters, 91 + 91).await;
     assert_eq!(item(&app, legacy).await["deleted"], true, "91 days after the stamp");
 }
+
+#[tokio::test]
+async fn a_reset_restarts_the_age_and_a_double_renewal_succeeds_twice() {
+    let _alone = Exclusive::take();
+    let (app, adapters) = (TestApp::spawn().await, adapters().await);
+    let (owner, buyer) = (app.register().await, app.register().await);
+    let word = unique_word();
+    let reset = app.add_item(&owner, json!({"title": format!("台灯 {word}")})).await;
+    let tapped = app.add_item(&owner, json!({"title": format!("书架 {word}")})).await;
+    app.post(
+        "/item/order",
+        json!({"token": owner.token, "to": buyer.uuid, "itemid": reset}),
+    )
+    .await
+    .assert_success();
+    app.clock.advance(Duration::from_secs(20 * 86_400));
+    app.post("/item/reset", json!({"token": owner.token, "itemid": reset}))
+        .await
+        .assert_success();
+    sweep_in(&adapters, 91).await;
+    assert!(
+        item(&app, reset).await.get("deleted").is_none(),
+        "reopened 20 days in, it is young"
+    );
+    assert_eq!(item(&app, tapped).await["deleted"], true);
+
+    let (first, second) = tokio::join!(renew(&app, &owner, tapped), renew(&app, &owner, tapped));
+    first.assert_success();
+    second.assert_success();
+    assert!(item(&app, tapped).await.get("deleted").is_none());
+    assert_eq!(found(&app, &word).await.len(), 2, "both on offer and indexed once each");
+}
