@@ -55,6 +55,8 @@ pub struct Config {
     pub mail: MailLimits,
     /// Distinct users with an open report of a listing that hide it pending review.
     pub reports_to_hide: usize,
+    /// Reports one user may file a day (`REPORTS_PER_DAY`).
+    pub reports_per_day: Limit,
     /// Most users one user may block (`MAX_BLOCKS`): a blocker's search reads each one's listings.
     pub max_blocks: usize,
     /// How long an open listing stays up without an edit or a renewal (`LISTING_MAX_AGE_DAYS`).
@@ -113,6 +115,7 @@ impl Config {
                 per_minute: limit("PUSHES_PER_MINUTE", 30, 60_000)?,
                 per_day: limit("PUSHES_PER_DAY", 1000, 86_400_000)?,
             },
+            reports_per_day: limit("REPORTS_PER_DAY", 20, 86_400_000)?,
             max_blocks: usize::try_from(number("MAX_BLOCKS", 100)?).unwrap_or(usize::MAX),
             listing_max_age: Duration::from_secs(86_400 * number("LISTING_MAX_AGE_DAYS", 90)?),
             reports_to_hide: usize::try_from(number("REPORTS_TO_HIDE", 3)?).unwrap_or(usize::MAX),

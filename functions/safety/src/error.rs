@@ -12,6 +12,8 @@ pub enum SafetyError {
     SelfReport,
     #[error("a user blocked themselves")]
     SelfBlock,
+    #[error("the reporter filed too many reports today")]
+    TooFrequent,
     #[error("the user blocks as many users as anyone may")]
     TooManyBlocks,
     #[error("no such user")]
@@ -36,6 +38,7 @@ impl From<SafetyError> for ApiError {
             SafetyError::InvalidRequest => ApiError::InvalidRequest,
             SafetyError::SelfReport => ApiError::Failure("cannot report yourself"),
             SafetyError::SelfBlock => ApiError::Failure("cannot block yourself"),
+            SafetyError::TooFrequent => ApiError::Failure("request too frequent"),
             SafetyError::TooManyBlocks => ApiError::Failure("too many blocks"),
             SafetyError::NoSuchUser => ApiError::Failure("no such user"),
             SafetyError::NoSuchItem => ApiError::Failure("no such item"),

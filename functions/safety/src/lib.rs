@@ -33,12 +33,14 @@ pub fn router(adapters: &Adapters) -> Router {
         messages: adapters.messages(),
         blocks: adapters.blocks(),
         reports: adapters.reports(),
+        limits: adapters.limits(),
         clock: adapters.clock(),
     };
     let config = adapters.config();
     let limits = SafetyLimits {
         reports_to_hide: config.reports_to_hide,
         max_blocks: config.max_blocks,
+        reports_per_day: config.reports_per_day,
     };
     let safety = Safety::new(ports, limits);
     Router::new()

@@ -4,7 +4,7 @@ use crate::error::SafetyError;
 use crate::use_cases::Safety;
 use foof_domain::ids::{ItemId, MessageId, ReportId, UserId};
 use foof_domain::ports::Written;
-use foof_domain::safety::{Filed, Note, PENDING_REVIEW, Reason, Report, Target, TargetKind};
+use foof_domain::safety::{Note, PENDING_REVIEW, Reason, Report, Target, TargetKind};
 
 impl Safety {
     /// `reporter` reports `target`; a repeat of an open report returns that report's id.
@@ -28,8 +28,18 @@ impl Safety {
             note,
             created_at_ms: self.ports.clock.now_ms(),
         };
+        let key = format!("reports-day#{reporter}");
+        if !self
+            .ports
+            .limits
+            .hit(&key, self.limits.reports_per_day, report.created_at_ms)
+            .await?
+        {
+            return Err(SafetyError::TooFrequent);
+        }
         let filed = self.ports.reports.file(&report).await?;
-        if matches!(filed, Filed::New(_)) && target.kind == TargetKind::Item {
+        // A repeat checks again: the hide of the report it repeats may have failed.
+        if target.kind == TargetKind::Item {
             self.hide_if_reported_enough(target).await?;
         }
         Ok(filed.id())

@@ -4,7 +4,7 @@
 use crate::error::SafetyError;
 use foof_domain::clock::Clock;
 use foof_domain::ids::UserId;
-use foof_domain::ports::{BlockList, ItemStore, MessageStore, ReportStore, UserStore};
+use foof_domain::ports::{BlockList, ItemStore, Limit, MessageStore, RateLimiter, ReportStore, UserStore};
 use std::sync::Arc;
 
 pub struct Safety {
@@ -19,6 +19,8 @@ pub struct SafetyLimits {
     pub reports_to_hide: usize,
     /// Most users one user may block.
     pub max_blocks: usize,
+    /// Reports one user may file (repeats included), so that no one floods the queue.
+    pub reports_per_day: Limit,
 }
 
 /// The ports [`Safety`] works over.
@@ -28,6 +30,7 @@ pub struct SafetyPorts {
     pub messages: Arc<dyn MessageStore>,
     pub blocks: Arc<dyn BlockList>,
     pub reports: Arc<dyn ReportStore>,
+    pub limits: Arc<dyn RateLimiter>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -6,13 +6,14 @@ mod recommend;
 mod reply;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::Search;
 use foof_domain::search::{Corpus, MAX_HITS};
 use foof_shared::ApiError;
 use foof_shared::app::Adapters;
-use foof_shared::http::{AppState, MaybeAuthed, PathText, path_id};
+use foof_shared::http::{AppState, MaybeAuthed, PathText, bearer_user, path_id};
 use reply::Envelope;
 use serde_json::{Value, json};
 use std::time::Instant;
@@ -58,6 +59,14 @@ async fn search(State(search): SearchState, request: MaybeAuthed) -> Result<Json
     Ok(Json(Envelope::new(corpus, found, started.elapsed().as_millis() as u64)))
 }
 
-async fn recommend(State(search): SearchState, PathText(uuid): PathText) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(search.recommend_for(path_id(&uuid)?).await?)))
+/// Recommendations leave out the owners `uuid` blocks only when `uuid` asks with a login token
+/// of theirs: to anyone else they would tell whom `uuid` blocks.
+async fn recommend(
+    State(search): SearchState,
+    headers: HeaderMap,
+    PathText(uuid): PathText,
+) -> Result<Json<Value>, ApiError> {
+    let user = path_id(&uuid)?;
+    let asked_by_user = bearer_user(&headers, &search.tokens) == Some(user);
+    Ok(Json(json!(search.recommend_for(user, asked_by_user).await?)))
 }

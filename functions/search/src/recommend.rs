@@ -31,10 +31,11 @@ pub fn sample_ids(upper: i64, count: usize, mut random: impl FnMut() -> u64) -> 
 }
 
 impl Search {
-    /// Up to [`RECOMMENDATIONS`] live items `user` does not own, of owners `user` does not
-    /// block, in random order.
-    pub async fn recommend_for(&self, user: UserId) -> Result<Vec<ItemId>, BackendError> {
-        let (upper, blocked) = tokio::try_join!(self.ids.issued("items"), self.blocked_by(Some(user)))?;
+    /// Up to [`RECOMMENDATIONS`] live items `user` does not own, in random order; with
+    /// `leave_out_blocked`, none of owners `user` blocks.
+    pub async fn recommend_for(&self, user: UserId, leave_out_blocked: bool) -> Result<Vec<ItemId>, BackendError> {
+        let blocker = leave_out_blocked.then_some(user);
+        let (upper, blocked) = tokio::try_join!(self.ids.issued("items"), self.blocked_by(blocker))?;
         let sample: Vec<ItemId> = sample_ids(upper, SAMPLE, random::u64)
             .into_iter()
             .map(ItemId::new)
@@ -89,16 +90,18 @@ mod tests {
             world.ids(),
             world.blocks(),
         );
-        let mut before = search.recommend_for(UserId::new(1)).await.unwrap();
+        let mut before = search.recommend_for(UserId::new(1), true).await.unwrap();
         before.sort_unstable();
         assert_eq!(before, [ItemId::new(1), ItemId::new(2), ItemId::new(3)]);
         world.blocks().block(UserId::new(1), UserId::new(2), 0).await.unwrap();
-        assert_eq!(search.recommend_for(UserId::new(1)).await.unwrap(), [ItemId::new(3)]);
         assert_eq!(
-            search.recommend_for(UserId::new(3)).await.unwrap().len(),
-            2,
-            "only the blocker's change"
+            search.recommend_for(UserId::new(1), true).await.unwrap(),
+            [ItemId::new(3)]
         );
+        let asked_by_another = search.recommend_for(UserId::new(1), false).await.unwrap();
+        assert_eq!(asked_by_another.len(), 3, "no one else learns whom user 1 blocks");
+        let others = search.recommend_for(UserId::new(3), true).await.unwrap();
+        assert_eq!(others.len(), 2, "only the blocker's own recommendations change");
     }
 
     fn counter() -> impl FnMut() -> u64 {

@@ -89,8 +89,10 @@ impl Trades {
     }
 
     /// One side of a finished trade rates the other, once per item.
+    /// A finished trade stays rateable after its owner deletes the listing, so that a seller
+    /// cannot dodge a rating by deleting it.
     pub async fn rate(&self, rater: UserId, item: ItemId, stars: Stars, comment: Note) -> Result<(), TradeError> {
-        let current = self.live_item(item).await?.ok_or(TradeError::NoSuchItem)?;
+        let current = self.ports.items.get(item).await?.ok_or(TradeError::NoSuchItem)?;
         if !matches!(current.sold, Sold::Sold | Sold::Got) {
             return Err(TradeError::NotFinished);
         }

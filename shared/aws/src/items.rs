@@ -219,16 +219,17 @@ impl DynamoItems {
         query_all(query).await?.iter().map(item_from_row).collect()
     }
 
-    /// Drops why a deleted item of `owner` was hidden.
-    async fn forget_hiding(&self, item: ItemId, owner: UserId) -> BackendResult<()> {
+    /// Drops why a hidden item of `owner` was hidden, leaving it only deleted; `false` if it is no
+    /// longer hidden (it came back meanwhile).
+    async fn forget_hiding(&self, item: ItemId, owner: UserId) -> BackendResult<bool> {
         let update = self
             .update(item, "REMOVE #hidden")
-            .when("#owner = :owner")
+            .when("#owner = :owner AND deleted = :true AND attribute_exists(#hidden)")
             .name("#hidden", HIDDEN)
             .name("#owner", OWNER)
-            .value(":owner", n(owner.get()));
-        update.send(&self.client).await?;
-        Ok(())
+            .value(":owner", n(owner.get()))
+            .value(":true", AttributeValue::Bool(true));
+        Ok(matches!(update.send(&self.client).await?, Updated::Applied(_)))
     }
 
     /// A trade move on item `item`, applied only while it is in the move's `from` state and
@@ -350,15 +351,16 @@ impl ItemStore for DynamoItems {
                 Err(OwnerWrite::Missing) => {
                     // Deleting one's own deleted item again is fine; a hidden one is then only
                     // deleted, so that dismissing its reports cannot bring it back.
-                    return match self.get(item).await? {
+                    match self.get(item).await? {
                         Some(gone) if gone.deleted && gone.owner == owner => {
-                            if gone.hidden.is_some() {
-                                self.forget_hiding(item, owner).await?;
+                            // A reveal or renewal racing this may bring it back: then delete it anew.
+                            if gone.hidden.is_none() || self.forget_hiding(item, owner).await? {
+                                return Ok(OwnerWrite::Done);
                             }
-                            Ok(OwnerWrite::Done)
+                            continue;
                         }
-                        _ => Ok(OwnerWrite::Missing),
-                    };
+                        _ => return Ok(OwnerWrite::Missing),
+                    }
                 }
                 Err(refusal) => return Ok(refusal),
             };

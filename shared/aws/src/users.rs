@@ -321,14 +321,18 @@ impl UserStore for DynamoUsers {
         Ok(confirm.send(&self.client).await?.into())
     }
 
+    /// A shorter suspension than the one in force changes nothing: the longer one stands.
     async fn suspend(&self, user: UserId, until_ms: i64) -> BackendResult<Written> {
-        let suspended = self
-            .update_existing(user, &[(SUSPENDED_UNTIL, n(until_ms))], Some(Kept(0)))
-            .await?;
-        Ok(if suspended.is_some() {
-            Written::Done
-        } else {
-            Written::Refused
+        let suspend = self
+            .update(user, &[(SUSPENDED_UNTIL, n(until_ms))], Some(Kept(0)))
+            .when("attribute_exists(#uuid) AND (attribute_not_exists(#until) OR #until < :until)")
+            .name("#uuid", USER_ID)
+            .name("#until", SUSPENDED_UNTIL)
+            .value(":until", n(until_ms));
+        Ok(match suspend.send(&self.client).await? {
+            Updated::Applied(_) => Written::Done,
+            Updated::Refused(old) if !old.is_empty() => Written::Done,
+            Updated::Refused(_) => Written::Refused,
         })
     }
 }

@@ -112,7 +112,8 @@ pub trait UserStore: Send + Sync {
     /// uses the request up; `Refused` if it is not (a stale or used link) or the user is gone.
     async fn confirm_idcard(&self, user: UserId, idcard: &str) -> BackendResult<Written>;
     /// Suspends the user until `until_ms` and moves its token version on in the same write,
-    /// which ends every login token it holds; `Refused` if the user does not exist.
+    /// which ends every login token it holds; a suspension in force that ends later stands.
+    /// `Refused` if the user does not exist.
     async fn suspend(&self, user: UserId, until_ms: i64) -> BackendResult<Written>;
 }
 

@@ -4,6 +4,7 @@ use super::fields::Fields;
 use super::sessions::Sessions;
 use crate::error::ApiError;
 use axum::extract::{FromRef, FromRequest, Request};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use foof_domain::ids::UserId;
 use foof_domain::tokens::TokenService;
@@ -56,12 +57,21 @@ where
 }
 
 fn bearer(request: &Request) -> Option<String> {
-    request
-        .headers()
+    bearer_token(request.headers()).map(str::to_owned)
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned)
+}
+
+/// The user of a valid `Authorization: Bearer` login token, for a GET that anyone may make and
+/// that a login only tailors; as [`MaybeAuthed`], a bad token is nobody.
+pub fn bearer_user(headers: &HeaderMap, tokens: &TokenService) -> Option<UserId> {
+    let claim = tokens.verify_login(bearer_token(headers)?).ok()?;
+    Some(claim.user)
 }
 
 /// A request to a route that anyone may call, and that a login only tailors (search leaves out

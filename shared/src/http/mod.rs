@@ -12,7 +12,7 @@ mod router;
 mod sessions;
 mod state;
 
-pub use auth::{Authed, MaybeAuthed};
+pub use auth::{Authed, MaybeAuthed, bearer_user};
 pub use client::ClientAddress;
 pub use fields::{Fields, FileField, MAX_BODY_BYTES};
 pub use lambda::run_lambda;

@@ -21,6 +21,9 @@ const REMEMBERED: usize = 10_000;
 struct CurrentLogins {
     version: u32,
     kept: Option<i64>,
+    /// No token is current before then: a suspended user's kept login (made by a password
+    /// change that raced the suspension) is refused too.
+    suspended_until: Option<i64>,
 }
 
 pub struct Sessions {
@@ -59,6 +62,7 @@ impl Sessions {
                 let logins = self.users.get(claim.user).await?.map(|user| CurrentLogins {
                     version: user.token_version,
                     kept: user.kept_login,
+                    suspended_until: user.suspended_until_ms,
                 });
                 let mut known = self.known();
                 if known.len() >= REMEMBERED {
@@ -68,7 +72,10 @@ impl Sessions {
                 logins
             }
         };
-        Ok(logins.is_some_and(|logins| claim.version == logins.version || logins.kept == Some(claim.login)))
+        Ok(logins.is_some_and(|logins| {
+            let suspended = logins.suspended_until.is_some_and(|until| now < until);
+            !suspended && (claim.version == logins.version || logins.kept == Some(claim.login))
+        }))
     }
 
     /// Forgets what is known of `user` (its tokens just changed in this container).
@@ -155,6 +162,29 @@ mod tests {
         assert!(
             !sessions.current(claim(ME, 0)).await.unwrap(),
             "and the old one is now over"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_token_of_a_suspended_user_is_current_not_even_a_kept_login() {
+        let (store, clock, sessions) = world();
+        let changes = ProfileChanges {
+            password_hash: Some("new hash".into()),
+            keep_login: Some(claim(ME, 0).login),
+            ..ProfileChanges::default()
+        };
+        store.users().update_profile(ME, &changes).await.unwrap();
+        let until = clock.now_ms() + 60_000;
+        store.users().suspend(ME, until).await.unwrap();
+        // A password change racing the suspension keeps its login; the suspension still holds.
+        store.users().update_profile(ME, &changes).await.unwrap();
+        sessions.forget(ME);
+        assert!(!sessions.current(claim(ME, 0)).await.unwrap());
+        assert!(!sessions.current(claim(ME, 2)).await.unwrap());
+        clock.advance(Duration::from_secs(61));
+        assert!(
+            sessions.current(claim(ME, 2)).await.unwrap(),
+            "over once the suspension ends"
         );
     }
 

@@ -87,7 +87,7 @@ async fn many_ratings_move_the_score_further_than_one() {
 }
 
 #[tokio::test]
-async fn only_the_two_sides_of_a_finished_trade_may_rate_and_only_one_to_five_stars() {
+async fn only_the_two_sides_of_a_finished_trade_rate_one_to_five_stars_even_after_a_delete() {
     let app = TestApp::spawn().await;
     let (seller, buyer, stranger) = (app.register().await, app.register().await, app.register().await);
     let reserved = traded(&app, &seller, &buyer, 1, false).await;
@@ -122,5 +122,10 @@ async fn only_the_two_sides_of_a_finished_trade_may_rate_and_only_one_to_five_st
     app.post("/item/delete", json!({"token": seller.token, "itemid": sold}))
         .await
         .assert_success();
-    rate(&app, &buyer, sold, json!(4)).await.assert_failure("no such item");
+    rate(&app, &buyer, sold, json!(2)).await.assert_success();
+    assert_eq!(
+        standing(&app, &seller).await,
+        (9, 1),
+        "deleting the listing does not dodge the rating"
+    );
 }

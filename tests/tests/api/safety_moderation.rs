@@ -97,7 +97,8 @@ async fn the_operator_script_grants_and_revokes_the_moderator_role() {
 
 #[tokio::test]
 async fn the_queue_pages_oldest_first_and_refuses_bad_pages() {
-    let app = TestApp::spawn().await;
+    // One reporter files more than a day's reports here.
+    let app = TestApp::spawn_with(|config| config.reports_per_day.max = 100).await;
     let (seller, reporter) = (app.register().await, app.register().await);
     let moderator = moderator(&app).await;
     let mut mine = Vec::new();
@@ -480,4 +481,28 @@ async fn a_suspension_ends_tokens_and_refuses_logins_until_it_lapses() {
         200
     );
     app.post("/user/me", token).await.assert_forbidden();
+}
+
+#[tokio::test]
+async fn a_shorter_suspension_does_not_cut_a_longer_one_short() {
+    let app = TestApp::spawn().await;
+    let (subject, reporter) = (app.register().await, app.register().await);
+    let moderator = moderator(&app).await;
+    let long = report_id(&app, &reporter, "user", subject.uuid).await;
+    resolve(&app, &moderator, long, "suspend", json!({"days": 10}))
+        .await
+        .assert_success();
+    let short = report_id(&app, &reporter, "user", subject.uuid).await;
+    resolve(&app, &moderator, short, "suspend", json!({"days": 1}))
+        .await
+        .assert_success();
+    app.clock.advance(DAY * 2);
+    app.post(
+        "/user/login",
+        json!({"phonenumber": subject.phone, "password": subject.password}),
+    )
+    .await
+    .assert_failure("account suspended");
+    app.clock.advance(DAY * 9);
+    app.login(&subject.phone, &subject.password).await;
 }

@@ -344,3 +344,20 @@ async fn by_default_three_distinct_reporters_hide_a_listing() {
         (1, &json!(itemid), &json!(PENDING_REVIEW))
     );
 }
+
+#[tokio::test]
+async fn a_user_files_at_most_reports_per_day_reports_repeats_included() {
+    let app = TestApp::spawn_with(|config| config.reports_per_day.max = 3).await;
+    let (reporter, first, second) = (app.register().await, app.register().await, app.register().await);
+    report_id(&app, &reporter, "user", first.uuid).await;
+    report_id(&app, &reporter, "user", first.uuid).await;
+    report_id(&app, &reporter, "user", second.uuid).await;
+    let flood = report(&app, &reporter, "user", second.uuid, "spam").await;
+    flood.assert_failure("request too frequent");
+    report(&app, &reporter, "user", reporter.uuid, "spam")
+        .await
+        .assert_failure("cannot report yourself");
+    report_id(&app, &first, "user", second.uuid).await;
+    app.clock.advance(std::time::Duration::from_secs(86_400));
+    report_id(&app, &reporter, "user", second.uuid).await;
+}

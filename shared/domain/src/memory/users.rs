@@ -130,6 +130,9 @@ impl UserStore for InMemory {
         let Some(stored) = tables.users.get_mut(&user) else {
             return Ok(Written::Refused);
         };
+        if stored.suspended_until_ms.is_some_and(|longer| longer >= until_ms) {
+            return Ok(Written::Done);
+        }
         stored.suspended_until_ms = Some(until_ms);
         stored.token_version += 1;
         stored.kept_login = None;
