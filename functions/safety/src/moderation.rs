@@ -3,7 +3,7 @@
 use crate::error::SafetyError;
 use crate::use_cases::Safety;
 use foof_domain::ids::{ItemId, ReportId, UserId};
-use foof_domain::item::Item;
+use foof_domain::item::{EXPIRED, Item};
 use foof_domain::ports::Written;
 use foof_domain::safety::{Action, Note, PENDING_REVIEW, Report, Resolution, TargetKind};
 
@@ -44,6 +44,10 @@ impl Safety {
         let now = self.ports.clock.now_ms();
         match action {
             Action::Hide if report.target.kind != TargetKind::Item => return Err(SafetyError::InvalidRequest),
+            // Those reasons are the system's own: a renewal or a dismissal would undo such a hide.
+            Action::Hide if [EXPIRED, PENDING_REVIEW].contains(&why.as_str()) => {
+                return Err(SafetyError::InvalidRequest);
+            }
             // A listing its owner deleted meanwhile has nothing left to hide.
             Action::Hide => {
                 self.ports

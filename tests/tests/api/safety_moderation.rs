@@ -506,3 +506,21 @@ async fn a_shorter_suspension_does_not_cut_a_longer_one_short() {
     app.clock.advance(DAY * 9);
     app.login(&subject.phone, &subject.password).await;
 }
+
+#[tokio::test]
+async fn a_moderator_cannot_hide_for_a_reason_the_system_undoes() {
+    let app = TestApp::spawn().await;
+    let (seller, reporter) = (app.register().await, app.register().await);
+    let moderator = moderator(&app).await;
+    let itemid = app.add_item(&seller, json!({})).await;
+    let id = report_id(&app, &reporter, "item", itemid).await;
+    for why in ["expired", "reported by several users, pending review"] {
+        resolve(&app, &moderator, id, "hide", json!({"why": why}))
+            .await
+            .assert_failure("invaild request");
+    }
+    assert!(item(&app, itemid).await.get("deleted").is_none(), "nothing hidden");
+    resolve(&app, &moderator, id, "hide", json!({"why": "假货"}))
+        .await
+        .assert_success();
+}
