@@ -2,12 +2,11 @@
 //! user's id, so that a user's blocks are one Query and "does A block B" one GetItem.
 
 use super::attributes::{Row, n, number, s};
-use super::errors::{Built, unavailable};
+use super::errors::unavailable;
 use super::query::query_all;
-use super::transact::{transact, user_exists};
+use super::transact::{put_new, transact, user_exists};
 use crate::Tables;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use foof_domain::ids::UserId;
 use foof_domain::ports::{BackendResult, BlockList, Written};
 use foof_domain::safety::Block;
@@ -47,16 +46,7 @@ impl BlockList for DynamoBlocks {
         let mut row = key(blocker, blocked);
         row.insert(BLOCKED.to_owned(), n(blocked.get()));
         row.insert(CREATED_AT.to_owned(), n(now_ms));
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(row))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .built()?;
-        let writes = vec![
-            user_exists(&self.users, blocked)?,
-            TransactWriteItem::builder().put(put).build(),
-        ];
+        let writes = vec![user_exists(&self.users, blocked)?, put_new(&self.table, row, "pk")?];
         Ok(match transact(&self.client, writes).await? {
             // A repeat racing this one wrote the row first: its time stands.
             None | Some(1) => Written::Done,

@@ -8,11 +8,11 @@
 use super::attributes::{Row, n, number, optional_number, s, text};
 use super::errors::{Built, corrupt, unavailable};
 use super::query::query_all;
-use super::transact::transact;
+use super::transact::{put_new, transact};
 use super::update::ConditionalUpdate;
 use crate::Tables;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use foof_domain::ids::{ReportId, UserId};
 use foof_domain::ports::{BackendError, BackendResult, IdAllocator, ReportStore, Written};
 use foof_domain::safety::{Action, Filed, Note, Reason, Report, Resolution, Target, TargetKind};
@@ -137,16 +137,10 @@ impl ReportStore for DynamoReports {
             let id = ReportId::new(self.ids.next_id("reports").await?);
             let mut claim = claim_key.clone();
             claim.insert(REPORT.to_owned(), n(id.get()));
-            let put_new = |row: Row| {
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(row))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .build()
-                    .built()?;
-                Ok::<_, BackendError>(TransactWriteItem::builder().put(put).build())
-            };
-            let writes = vec![put_new(claim)?, put_new(report_row(&Report { id, ..report.clone() }))?];
+            let writes = vec![
+                put_new(&self.table, claim, "pk")?,
+                put_new(&self.table, report_row(&Report { id, ..report.clone() }), "pk")?,
+            ];
             match transact(&self.client, writes).await? {
                 None => return Ok(Filed::New(id)),
                 // A racing repeat claimed it first: the loop reads its claim.

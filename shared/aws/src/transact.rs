@@ -4,7 +4,7 @@ use super::attributes::{Row, n};
 use super::errors::{Built, unavailable};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use foof_domain::ids::UserId;
 use foof_domain::ports::{BackendError, BackendResult};
 
@@ -93,4 +93,17 @@ pub(crate) fn user_exists(users_table: &str, user: UserId) -> BackendResult<Tran
         .build()
         .built()?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+/// A transaction step that stores `row` only if no row has its key yet (`key`: its partition
+/// key attribute).
+pub(crate) fn put_new(table: &str, row: Row, key: &str) -> BackendResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(row))
+        .condition_expression("attribute_not_exists(#key)")
+        .expression_attribute_names("#key", key)
+        .build()
+        .built()?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }

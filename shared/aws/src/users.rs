@@ -3,13 +3,13 @@
 
 use super::attributes::{Row, n, number, optional_number, s, text};
 use super::batch::{get_by_ids, get_one};
-use super::errors::{Built, corrupt};
+use super::errors::corrupt;
 use super::posting_rows::posting_changes;
-use super::transact::transact;
+use super::transact::{put_new, transact};
 use super::update::{ConditionalUpdate, Updated};
 use crate::Tables;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use foof_domain::ids::UserId;
 use foof_domain::ports::{BackendError, BackendResult, UserStore, Written};
 use foof_domain::rating::score;
@@ -191,17 +191,6 @@ fn public_profile_from_row(row: &Row) -> BackendResult<PublicProfile> {
     })
 }
 
-fn put(table: &str, row: Row, key: &str) -> BackendResult<TransactWriteItem> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(row))
-        .condition_expression("attribute_not_exists(#key)")
-        .expression_attribute_names("#key", key)
-        .build()
-        .built()?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
 #[async_trait]
 impl UserStore for DynamoUsers {
     async fn get(&self, user: UserId) -> BackendResult<Option<User>> {
@@ -231,8 +220,8 @@ impl UserStore for DynamoUsers {
             (USER_ID.to_owned(), n(user.id.get())),
         ]);
         let mut writes = vec![
-            put(&self.phones, phone_claim, "phone")?,
-            put(&self.users, user_row(user), USER_ID)?,
+            put_new(&self.phones, phone_claim, "phone")?,
+            put_new(&self.users, user_row(user), USER_ID)?,
         ];
         writes.extend(posting_changes(
             &self.postings,

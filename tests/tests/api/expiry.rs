@@ -2,6 +2,7 @@
 //! for LISTING_MAX_AGE_DAYS (hidden as "expired", out of search), and `/item/renew` brings one
 //! back. Each test sweeps the whole shared items table, so it runs alone.
 
+use crate::helpers::search_goods;
 use foof_domain::clock::SystemClock;
 use foof_domain::item::EXPIRED;
 use foof_expiry::{Expiry, Sweep};
@@ -28,16 +29,6 @@ async fn sweep_in(adapters: &Adapters, days: i64) -> Sweep {
         .unwrap()
         .as_millis() as i64;
     expiry.sweep(now + days * DAY_MS).await.unwrap()
-}
-
-async fn found(app: &TestApp, word: &str) -> Vec<i64> {
-    let reply = app.post("/item/search", json!({"method": "good", "query": word})).await;
-    reply.body["hits"]["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["_id"].as_str().unwrap().parse().unwrap())
-        .collect()
 }
 
 async fn item(app: &TestApp, itemid: i64) -> Value {
@@ -86,7 +77,7 @@ async fn an_unrenewed_listing_expires_and_its_owner_renews_it() {
         "a reserved listing is in a trade, not stale"
     );
     assert!(item(&app, reserved).await.get("deleted").is_none());
-    assert_eq!(found(&app, &word).await, vec![reserved]);
+    assert_eq!(search_goods(&app, &word).await, vec![reserved]);
     let mut withdrawn: Vec<(i64, String)> = hidden(&app, &owner)
         .await
         .as_array()
@@ -115,7 +106,7 @@ async fn an_unrenewed_listing_expires_and_its_owner_renews_it() {
     renew(&app, &owner, listing).await.assert_success();
     let shown = item(&app, listing).await;
     assert!(shown.get("deleted").is_none() && shown["sold"] == 1, "{shown}");
-    let mut now_found = found(&app, &word).await;
+    let mut now_found = search_goods(&app, &word).await;
     now_found.sort_unstable();
     assert_eq!(now_found, [listing, reserved], "renewed, it is searchable again");
     assert_eq!(
@@ -216,5 +207,9 @@ async fn a_reset_restarts_the_age_and_a_double_renewal_succeeds_twice() {
     first.assert_success();
     second.assert_success();
     assert!(item(&app, tapped).await.get("deleted").is_none());
-    assert_eq!(found(&app, &word).await.len(), 2, "both on offer and indexed once each");
+    assert_eq!(
+        search_goods(&app, &word).await.len(),
+        2,
+        "both on offer and indexed once each"
+    );
 }
