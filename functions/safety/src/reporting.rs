@@ -15,7 +15,7 @@ impl Safety {
         reason: Reason,
         note: Note,
     ) -> Result<ReportId, SafetyError> {
-        let subject = self.subject_of(reporter, target).await?;
+        let (subject, content) = self.subject_of(reporter, target).await?;
         if subject == reporter {
             return Err(SafetyError::SelfReport);
         }
@@ -26,6 +26,7 @@ impl Safety {
             reporter,
             reason,
             note,
+            content,
             created_at_ms: self.ports.clock.now_ms(),
         };
         let key = format!("reports-day#{reporter}");
@@ -45,8 +46,9 @@ impl Safety {
         Ok(filed.id())
     }
 
-    /// Who the report is about; the target must be one the reporter can see.
-    async fn subject_of(&self, reporter: UserId, target: Target) -> Result<UserId, SafetyError> {
+    /// Who the report is about, and what the target says; the target must be one the reporter
+    /// can see.
+    async fn subject_of(&self, reporter: UserId, target: Target) -> Result<(UserId, String), SafetyError> {
         match target.kind {
             TargetKind::Item => self
                 .ports
@@ -54,14 +56,14 @@ impl Safety {
                 .get(ItemId::new(target.id))
                 .await?
                 .filter(|item| !item.deleted)
-                .map(|item| item.owner)
+                .map(|item| (item.owner, item.title))
                 .ok_or(SafetyError::NoSuchItem),
             TargetKind::User => self
                 .ports
                 .users
                 .get(UserId::new(target.id))
                 .await?
-                .map(|user| user.id)
+                .map(|user| (user.id, user.username))
                 .ok_or(SafetyError::NoSuchUser),
             // Only a message one received: no one can report (or learn of) others' messages.
             TargetKind::Message => self
@@ -69,7 +71,7 @@ impl Safety {
                 .messages
                 .received(reporter, MessageId::new(target.id))
                 .await?
-                .map(|message| message.from)
+                .map(|message| (message.from, message.data))
                 .ok_or(SafetyError::NoSuchMessage),
         }
     }

@@ -60,6 +60,7 @@ fn report_row(report: &Report) -> Row {
         ("reporter".to_owned(), n(report.reporter.get())),
         ("reason".to_owned(), s(report.reason.as_str())),
         ("note".to_owned(), s(report.note.as_str())),
+        ("content".to_owned(), s(&report.content)),
         ("createdAt".to_owned(), n(report.created_at_ms)),
     ]);
     row
@@ -78,6 +79,7 @@ fn report_from_row(row: &Row) -> BackendResult<Report> {
         reporter: UserId::new(number(row, "reporter")?),
         reason: Reason::parse(&reason).ok_or_else(|| corrupt(format!("report reason {reason}")))?,
         note: Note::parse(&text(row, "note")?).map_err(|e| corrupt(e.to_string()))?,
+        content: text(row, "content")?,
         created_at_ms: number(row, "createdAt")?,
     })
 }

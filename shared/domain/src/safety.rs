@@ -125,12 +125,16 @@ pub struct Report {
     pub reporter: UserId,
     pub reason: Reason,
     pub note: Note,
+    /// What the target said when it was reported (the listing's title, the user's name, the
+    /// message's text), kept as evidence: its author may change or delete it meanwhile.
+    pub content: String,
     pub created_at_ms: i64,
 }
 
 /// A report as a moderator reads it, keys in the wire's (alphabetical) order.
 #[derive(Debug, Serialize)]
 pub struct ReportView<'a> {
+    content: &'a str,
     #[serde(rename = "createdAt")]
     created_at: String,
     id: ReportId,
@@ -145,6 +149,7 @@ pub struct ReportView<'a> {
 impl Report {
     pub fn view(&self) -> ReportView<'_> {
         ReportView {
+            content: &self.content,
             created_at: iso8601_millis(self.created_at_ms),
             id: self.id,
             kind: self.target.kind.as_str(),

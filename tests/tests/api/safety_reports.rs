@@ -58,6 +58,7 @@ async fn a_report_of_each_kind_is_queued_once_with_its_subject() {
     assert_eq!(
         keys,
         [
+            "content",
             "createdAt",
             "id",
             "kind",
@@ -70,7 +71,7 @@ async fn a_report_of_each_kind_is_queued_once_with_its_subject() {
     );
     assert_eq!(
         without_time(&item_reports[0]),
-        json!({"id": filed[0], "kind": "item", "note": "假货", "reason": "fraud",
+        json!({"id": filed[0], "kind": "item", "note": "假货", "reason": "fraud", "content": "九成新 小米充电宝",
                "reporter": reporter.uuid, "subject": seller.uuid, "target": itemid})
     );
     assert_eq!(
@@ -80,7 +81,7 @@ async fn a_report_of_each_kind_is_queued_once_with_its_subject() {
             .map(without_time)
             .collect::<Vec<_>>(),
         [
-            json!({"id": filed[1], "kind": "user", "note": "", "reason": "harassment",
+            json!({"id": filed[1], "kind": "user", "note": "", "reason": "harassment", "content": "新手咸鱼人员",
                   "reporter": reporter.uuid, "subject": seller.uuid, "target": seller.uuid})
         ]
     );
@@ -91,7 +92,7 @@ async fn a_report_of_each_kind_is_queued_once_with_its_subject() {
             .map(without_time)
             .collect::<Vec<_>>(),
         [
-            json!({"id": filed[2], "kind": "message", "note": "骂人", "reason": "offensive",
+            json!({"id": filed[2], "kind": "message", "note": "骂人", "reason": "offensive", "content": "买不买",
                   "reporter": reporter.uuid, "subject": sender.uuid, "target": message})
         ],
         "a message's subject is its sender"
@@ -360,4 +361,25 @@ async fn a_user_files_at_most_reports_per_day_reports_repeats_included() {
     report_id(&app, &first, "user", second.uuid).await;
     app.clock.advance(std::time::Duration::from_secs(86_400));
     report_id(&app, &reporter, "user", second.uuid).await;
+}
+
+#[tokio::test]
+async fn a_reported_message_stays_in_evidence_after_it_is_deleted() {
+    let app = TestApp::spawn().await;
+    let (reporter, sender) = (app.register().await, app.register().await);
+    let moderator = moderator(&app).await;
+    push(&app, &sender, reporter.uuid, 1, json!("转账到这个卡号")).await;
+    let message = fetch(&app, &reporter, "fetchall", json!({})).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    report_id(&app, &reporter, "message", message).await;
+    app.post("/user/want/delete", json!({"token": reporter.token, "id": message}))
+        .await
+        .body["status"]
+        .as_str()
+        .filter(|status| *status == "success")
+        .expect("the reporter deletes the message");
+    let queued = open_reports(&app, &moderator, "message", message).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0]["content"], "转账到这个卡号");
 }
