@@ -32,6 +32,8 @@ const SUSPENDED_UNTIL: &str = "suspendedUntil";
 /// absent until the first rating.
 pub(crate) const RATING_COUNT: &str = "ratingCount";
 pub(crate) const RATING_POINTS: &str = "ratingPoints";
+/// The raters (a number set of uuids) whose first rating of the user counted in those totals.
+pub(crate) const RATED_BY: &str = "ratedBy";
 
 /// The score `score` shows: the stored one (the default) until ratings came, then theirs.
 fn score_of(row: &Row) -> BackendResult<(i64, i64)> {

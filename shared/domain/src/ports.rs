@@ -296,9 +296,10 @@ pub trait FavoriteStore: Send + Sync {
 /// Ratings after a trade.
 #[async_trait]
 pub trait RatingStore: Send + Sync {
-    /// Stores the rating and counts it in the ratee's score, in one transaction; `Refused` if
-    /// this rater already rated this item (of any number of racing ratings exactly one counts)
-    /// or the ratee no longer exists.
+    /// Stores the rating and counts it in the ratee's score, in one transaction, unless the
+    /// rater counted in that score before (then it is only stored); `Refused` if this rater
+    /// already rated this item (of any number of racing ratings exactly one is stored) or the
+    /// ratee no longer exists.
     async fn rate(&self, rating: &Rating) -> BackendResult<Written>;
 }
 

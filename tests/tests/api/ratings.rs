@@ -129,3 +129,23 @@ async fn only_the_two_sides_of_a_finished_trade_rate_one_to_five_stars_even_afte
         "deleting the listing does not dodge the rating"
     );
 }
+
+#[tokio::test]
+async fn only_a_raters_first_rating_of_a_user_counts_in_the_score() {
+    let app = TestApp::spawn().await;
+    let (seller, friend, stranger) = (app.register().await, app.register().await, app.register().await);
+    // Two accounts trading item after item cannot pump a score.
+    for _ in 0..3 {
+        let itemid = traded(&app, &seller, &friend, 1, true).await;
+        rate(&app, &friend, itemid, json!(5)).await.assert_success();
+        rate(&app, &friend, itemid, json!(5))
+            .await
+            .assert_failure("already rated");
+    }
+    assert_eq!(standing(&app, &seller).await, (11, 1));
+    let itemid = traded(&app, &seller, &stranger, 1, true).await;
+    rate(&app, &stranger, itemid, json!(5)).await.assert_success();
+    assert_eq!(standing(&app, &seller).await, (12, 2), "(5×10 + 2×18) / 7, rounded");
+    rate(&app, &seller, itemid, json!(1)).await.assert_success();
+    assert_eq!(standing(&app, &stranger).await, (9, 1), "each direction counts once");
+}

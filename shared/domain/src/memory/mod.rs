@@ -69,6 +69,8 @@ struct Tables {
     ratings: BTreeMap<(ItemId, UserId), u8>,
     /// `users.ratingPoints`: what each user's ratings are worth in all.
     rating_points: HashMap<UserId, i64>,
+    /// `users.ratedBy`: (rater, ratee) of the ratings that counted.
+    counted_raters: HashSet<(UserId, UserId)>,
     /// `items.updatedAt`, where a test set it (the twin has no clock): when the owner last
     /// posted, edited or renewed the item. Items without one are never stale.
     edited_at: HashMap<ItemId, i64>,

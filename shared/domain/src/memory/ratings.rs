@@ -13,6 +13,9 @@ impl RatingStore for InMemory {
             return Ok(Written::Refused);
         }
         tables.ratings.insert((rating.item, rating.rater), rating.stars.get());
+        if !tables.counted_raters.insert((rating.rater, rating.ratee)) {
+            return Ok(Written::Done);
+        }
         let points = tables.rating_points.entry(rating.ratee).or_insert(0);
         *points += rating.stars.points();
         let points = *points;
