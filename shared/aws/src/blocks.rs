@@ -40,9 +40,6 @@ impl DynamoBlocks {
 #[async_trait]
 impl BlockList for DynamoBlocks {
     async fn block(&self, blocker: UserId, blocked: UserId, now_ms: i64) -> BackendResult<Written> {
-        if self.blocks(blocker, blocked).await? {
-            return Ok(Written::Done);
-        }
         let mut row = key(blocker, blocked);
         row.insert(BLOCKED.to_owned(), n(blocked.get()));
         row.insert(CREATED_AT.to_owned(), n(now_ms));

@@ -232,6 +232,33 @@ impl DynamoItems {
         Ok(matches!(update.send(&self.client).await?, Updated::Applied(_)))
     }
 
+    /// Undoes the hide of `current` (as read, hidden for `why`): back as it was, indexed again,
+    /// its age restarted; `Refused` if it changed since it was read.
+    async fn reveal_as_read(&self, current: &Item, why: &str) -> BackendResult<Written> {
+        let update = self
+            .update(current.id, "SET deleted = :false, #updatedAt = :now REMOVE #hidden")
+            .when("#hidden = :why AND title = :title AND note = :note")
+            .name("#hidden", HIDDEN)
+            .name("#updatedAt", UPDATED_AT)
+            .value(":now", n(self.clock.now_ms()))
+            .value(":false", AttributeValue::Bool(false))
+            .value(":why", s(why))
+            .value(":title", s(&current.title))
+            .value(":note", s(&current.note));
+        let mut writes = vec![update.into_step()?];
+        writes.extend(posting_changes(
+            &self.postings,
+            Corpus::Goods,
+            current.id.get(),
+            None,
+            Some(&item_terms(current)),
+        )?);
+        Ok(match transact(&self.client, writes).await? {
+            None => Written::Done,
+            Some(_) => Written::Refused,
+        })
+    }
+
     /// A trade move on item `item`, applied only while it is in the move's `from` state and
     /// `condition` holds.
     fn trade_move(&self, item: ItemId, moving: Transition, update: &str, condition: &str) -> ConditionalUpdate {
@@ -442,34 +469,10 @@ impl ItemStore for DynamoItems {
     }
 
     async fn reveal(&self, item: ItemId, why: &str) -> BackendResult<Written> {
-        let Some(current) = self.get(item).await? else {
-            return Ok(Written::Refused);
-        };
-        if current.hidden.as_deref() != Some(why) {
-            return Ok(Written::Refused);
+        match self.get(item).await? {
+            Some(current) if current.hidden.as_deref() == Some(why) => self.reveal_as_read(&current, why).await,
+            _ => Ok(Written::Refused),
         }
-        let update = self
-            .update(item, "SET deleted = :false, #updatedAt = :now REMOVE #hidden")
-            .when("#hidden = :why AND title = :title AND note = :note")
-            .name("#hidden", HIDDEN)
-            .name("#updatedAt", UPDATED_AT)
-            .value(":now", n(self.clock.now_ms()))
-            .value(":false", AttributeValue::Bool(false))
-            .value(":why", s(why))
-            .value(":title", s(&current.title))
-            .value(":note", s(&current.note));
-        let mut writes = vec![update.into_step()?];
-        writes.extend(posting_changes(
-            &self.postings,
-            Corpus::Goods,
-            item.get(),
-            None,
-            Some(&item_terms(&current)),
-        )?);
-        Ok(match transact(&self.client, writes).await? {
-            None => Written::Done,
-            Some(_) => Written::Refused,
-        })
     }
 
     async fn stale_listings(&self, cutoff_ms: i64) -> BackendResult<Vec<Item>> {
@@ -537,7 +540,8 @@ impl ItemStore for DynamoItems {
         }
         // A renewal racing this one (a double tap) may have brought it back first: then this one
         // renews the live listing.
-        if current.hidden.as_deref() == Some(EXPIRED) && self.reveal(item, EXPIRED).await? == Written::Done {
+        if current.hidden.as_deref() == Some(EXPIRED) && self.reveal_as_read(&current, EXPIRED).await? == Written::Done
+        {
             return Ok(OwnerWrite::Done);
         }
         self.owner_update(item, owner, &[self.edited_now()], None).await
