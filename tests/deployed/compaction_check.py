@@ -74,6 +74,14 @@ def stream_event(chosen):
     }
 
 
+def check_arguments(doc):
+    """The arguments of a check that invokes a function under sam local (this one, expiry_check)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name in ("--api", "--table", "--template", "--env-vars", "--architecture", "--event"):
+        parser.add_argument(name, required=True)
+    return parser.parse_args()
+
+
 def sam_invoke(function, args):
     """`sam local invoke` of `function` with the event file in `args.event`: its JSON reply
     (None if it failed), and what to report if that reply is not the one expected."""
@@ -89,10 +97,7 @@ def sam_invoke(function, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("--api", "--table", "--template", "--env-vars", "--architecture", "--event"):
-        parser.add_argument(name, required=True)
-    args = parser.parse_args()
+    args = check_arguments(__doc__)
     client = dynamodb()
     waiting, live = deltas_by_term(client, args.table)
     chosen = dict(sorted(waiting.items(), key=lambda entry: (-len(entry[1]), entry[0]))[:TERMS])

@@ -9,13 +9,12 @@ without the reason) and that search no longer finds it.
     python tests/deployed/expiry_check.py --api http://127.0.0.1:3000 --table foofsam1-items \\
         --template .aws-sam/local/template.yaml --env-vars env.json --architecture x86_64 --event event.json
 """
-import argparse
 import json
 import sys
 import time
 import urllib.request
 
-from compaction_check import dynamodb, sam_invoke, search
+from compaction_check import check_arguments, dynamodb, sam_invoke, search
 
 AHEAD_DAYS = 91  # the template's LISTING_MAX_AGE_DAYS is 90
 
@@ -46,10 +45,7 @@ def scheduled_event(epoch_seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("--api", "--table", "--template", "--env-vars", "--architecture", "--event"):
-        parser.add_argument(name, required=True)
-    args = parser.parse_args()
+    args = check_arguments(__doc__)
     client = dynamodb()
     listings = open_listings(client, args.table)
     if not listings:

@@ -86,28 +86,15 @@ impl Expiry {
 mod tests {
     use super::*;
     use foof_domain::ids::UserId;
-    use foof_domain::item::{Item, ItemDetails, Sold};
+    use foof_domain::item::Sold;
     use foof_domain::memory::InMemory;
-    use foof_domain::user::User;
+    use foof_domain::memory::fixtures::{draft, world};
 
     const DAY_MS: i64 = 86_400_000;
     const OWNER: UserId = UserId::new(1);
 
-    fn world() -> InMemory {
-        let world = InMemory::new();
-        world.add_user(User::registered(OWNER, "13800138001", String::new()), "+8613800138001");
-        world
-    }
-
     async fn post(world: &InMemory, sold: Sold, edited_at: i64) -> ItemId {
-        let details = ItemDetails {
-            title: Some("台灯".into()),
-            category: Some(1),
-            price: Some(10.0),
-            condition: Some(90),
-            note: Some("宿舍".into()),
-        };
-        let post = Item::new_post(ItemId::new(0), OWNER, details, sold.into()).unwrap();
+        let post = draft(OWNER.get(), "台灯", "宿舍", sold);
         let foof_domain::ports::Created::Done(id) = world.items().create(&post).await.unwrap() else {
             panic!("created")
         };
@@ -117,7 +104,7 @@ mod tests {
 
     #[tokio::test]
     async fn listings_past_the_age_are_withdrawn_and_younger_ones_stay() {
-        let world = world();
+        let world = world(1);
         let now = 1_000 * DAY_MS;
         let old_sale = post(&world, Sold::OnSale, now - 91 * DAY_MS).await;
         let old_want = post(&world, Sold::Wanted, now - 90 * DAY_MS - 1).await;

@@ -12,7 +12,6 @@ pub use use_cases::{Safety, SafetyLimits, SafetyPorts};
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use error::SafetyError;
 use foof_domain::ids::ReportId;
 use foof_domain::item::Item;
 use foof_domain::safety::{
@@ -118,7 +117,7 @@ async fn resolve(State(safety): SafetyState, request: Authed) -> Reply {
         Action::parse(&fields.require_text("action")?, fields.integer("days")?).ok_or(ApiError::InvalidRequest)?;
     let why = note(fields, "why")?;
     if why.is_empty() {
-        return Err(SafetyError::InvalidRequest.into());
+        return Err(ApiError::InvalidRequest);
     }
     let report = safety.resolve(request.user, id, action, why).await?;
     if matches!(action, Action::Suspend { .. }) {

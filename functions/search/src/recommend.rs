@@ -58,30 +58,18 @@ mod tests {
     use super::sample_ids;
     use crate::engine::Search;
     use foof_domain::ids::{ItemId, UserId};
-    use foof_domain::item::{Item, ItemDetails, Sold};
-    use foof_domain::memory::InMemory;
-    use foof_domain::user::User;
+    use foof_domain::item::Sold;
+    use foof_domain::memory::fixtures::{draft, world};
 
     #[tokio::test]
     async fn recommendations_leave_out_the_owners_the_user_blocks() {
-        let world = InMemory::new();
-        for id in 1..=3 {
-            world.add_user(
-                User::registered(UserId::new(id), &format!("1380013800{id}"), String::new()),
-                &format!("+861380013800{id}"),
-            );
-        }
-        let details = ItemDetails {
-            title: Some("台灯".into()),
-            category: Some(1),
-            price: Some(10.0),
-            condition: Some(90),
-            note: Some("宿舍".into()),
-        };
+        let world = world(3);
         for owner in [2, 2, 3] {
-            let post =
-                Item::new_post(ItemId::new(0), UserId::new(owner), details.clone(), Sold::OnSale.into()).unwrap();
-            world.items().create(&post).await.unwrap();
+            world
+                .items()
+                .create(&draft(owner, "台灯", "宿舍", Sold::OnSale))
+                .await
+                .unwrap();
         }
         let search = Search::new(
             world.search(),

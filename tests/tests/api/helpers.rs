@@ -19,6 +19,16 @@ pub async fn push(app: &TestApp, from: &TestUser, to: i64, kind: i64, data: Valu
     .assert_success();
 }
 
+/// A chat text from `from` to `to`, pushed and read back: its id in `to`'s inbox.
+pub async fn text_to(app: &TestApp, from: &TestUser, to: &TestUser, text: &str) -> i64 {
+    push(app, from, to.uuid, 1, json!(text)).await;
+    let inbox = fetch(app, to, "fetchall", json!({})).await;
+    inbox
+        .last()
+        .and_then(|message| message["id"].as_i64())
+        .expect("the text arrived")
+}
+
 /// `/user/chat/{which}` (fetchnew or fetchall) as `user`, with `extra` fields: the messages.
 pub async fn fetch(app: &TestApp, user: &TestUser, which: &str, extra: Value) -> Vec<Value> {
     let mut body = json!({"token": user.token});

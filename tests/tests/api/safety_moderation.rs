@@ -2,8 +2,8 @@
 //! operator grants with scripts/moderator.py, dismissals, hidden listings and suspensions.
 
 use crate::helpers::{
-    fetch, grant_moderator, hidden, item, moderator, moderator_script, open_reports, published, push, report,
-    report_id, resolve, search_goods,
+    grant_moderator, hidden, item, moderator, moderator_script, open_reports, published, report, report_id, resolve,
+    search_goods, text_to,
 };
 use foof_domain::clock::SystemClock;
 use foof_domain::search::{Corpus, query_candidates};
@@ -153,10 +153,7 @@ async fn resolve_refusals_leave_the_report_open() {
     let app = TestApp::spawn().await;
     let (subject, reporter) = (app.register().await, app.register().await);
     let moderator = moderator(&app).await;
-    push(&app, &subject, reporter.uuid, 1, json!("spam spam")).await;
-    let message = fetch(&app, &reporter, "fetchall", json!({})).await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let message = text_to(&app, &subject, &reporter, "spam spam").await;
     let on_user = report_id(&app, &reporter, "user", subject.uuid).await;
     let on_message = report_id(&app, &reporter, "message", message).await;
 
@@ -439,10 +436,7 @@ async fn a_suspension_ends_tokens_and_refuses_logins_until_it_lapses() {
     for path in ["/safety/blocks", "/fav/query"] {
         assert_eq!(app.post(path, token.clone()).await.status, 200, "{path}");
     }
-    push(&app, &subject, reporter.uuid, 1, json!("加我微信")).await;
-    let message = fetch(&app, &reporter, "fetchall", json!({})).await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let message = text_to(&app, &subject, &reporter, "加我微信").await;
     let id = report_id(&app, &reporter, "message", message).await;
     resolve(&app, &moderator, id, "suspend", json!({"days": 2, "why": "骚扰"}))
         .await

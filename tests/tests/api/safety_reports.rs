@@ -1,7 +1,9 @@
 //! /safety/report over HTTP: what a report records, its refusals, repeats (also racing ones),
 //! and listings hidden once enough distinct users reported them.
 
-use crate::helpers::{fetch, hidden, item, moderator, open_reports, published, push, report, report_id, search_goods};
+use crate::helpers::{
+    hidden, item, moderator, open_reports, published, push, report, report_id, search_goods, text_to,
+};
 use foof_tests::{TestApp, unique_word};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -27,10 +29,7 @@ async fn a_report_of_each_kind_is_queued_once_with_its_subject() {
     let (reporter, seller, sender) = (app.register().await, app.register().await, app.register().await);
     let moderator = moderator(&app).await;
     let itemid = app.add_item(&seller, json!({})).await;
-    push(&app, &sender, reporter.uuid, 1, json!("买不买")).await;
-    let message = fetch(&app, &reporter, "fetchall", json!({})).await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let message = text_to(&app, &sender, &reporter, "买不买").await;
 
     let mut filed = Vec::new();
     for (kind, target, reason, note) in [
@@ -157,11 +156,9 @@ async fn report_refusals() {
     app.post("/item/delete", json!({"token": seller.token, "itemid": deleted}))
         .await
         .assert_success();
-    push(&app, &seller, stranger.uuid, 1, json!("not to me")).await;
-    push(&app, &me, seller.uuid, 1, json!("from me")).await;
+    let to_stranger = text_to(&app, &seller, &stranger, "not to me").await;
+    let from_me = text_to(&app, &me, &seller, "from me").await;
     push(&app, &seller, me.uuid, 1, json!("to me")).await;
-    let to_stranger = fetch(&app, &stranger, "fetchall", json!({})).await[0]["id"].clone();
-    let from_me = fetch(&app, &seller, "fetchall", json!({})).await[0]["id"].clone();
 
     report(&app, &me, "item", mine, "spam")
         .await
@@ -181,8 +178,8 @@ async fn report_refusals() {
     report(&app, &me, "message", 999_999_999, "spam")
         .await
         .assert_failure("no such message");
-    for message in [&to_stranger, &from_me] {
-        report(&app, &me, "message", message.as_i64().unwrap(), "spam")
+    for message in [to_stranger, from_me] {
+        report(&app, &me, "message", message, "spam")
             .await
             .assert_failure("no such message");
     }
@@ -368,10 +365,7 @@ async fn a_reported_message_stays_in_evidence_after_it_is_deleted() {
     let app = TestApp::spawn().await;
     let (reporter, sender) = (app.register().await, app.register().await);
     let moderator = moderator(&app).await;
-    push(&app, &sender, reporter.uuid, 1, json!("转账到这个卡号")).await;
-    let message = fetch(&app, &reporter, "fetchall", json!({})).await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let message = text_to(&app, &sender, &reporter, "转账到这个卡号").await;
     report_id(&app, &reporter, "message", message).await;
     app.post("/user/want/delete", json!({"token": reporter.token, "id": message}))
         .await

@@ -151,8 +151,8 @@ const BATCH_GET_KEYS: usize = 100;
 /// Most requests one BatchWriteItem may carry (the adapters split larger writes).
 const BATCH_WRITE_REQUESTS: usize = 25;
 
-#[cfg(test)]
-mod fixtures {
+/// A small world and posts to fill it, for the unit tests here and in the function crates.
+pub mod fixtures {
     use super::InMemory;
     use crate::ids::{ItemId, UserId};
     use crate::item::{Item, ItemDetails, Sold};
